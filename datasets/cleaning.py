@@ -1,0 +1,108 @@
+"""Tidy category values: case variants, near-duplicates and rare values."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+logger = logging.getLogger(__name__)
+
+# Comparing every pair is quadratic; beyond this many values only the most
+# frequent ones are compared.
+MAX_VALUES_COMPARED = 2_000
+MIN_FUZZY_LENGTH = 4
+
+
+def fold_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy whose text columns use one spelling per value.
+
+    Values are stripped, inner spaces collapsed, and case variants folded to
+    the most frequent spelling ('google', 'GOOGLE ' -> 'Google').
+    """
+    folded = frame.copy()
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_string_dtype(column) or column.dtype == object:
+            folded[name] = _fold(column)
+    return folded
+
+
+def _fold(column: pd.Series) -> pd.Series:
+    codes, uniques = pd.factorize(column.to_numpy(object))
+    tidy = pd.Series([re.sub(r"\s+", " ", str(value)).strip() for value in uniques])
+    counts = pd.Series(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    table = pd.DataFrame({"tidy": tidy, "key": tidy.str.casefold(), "n": counts})
+    # Most frequent spelling of each case-folded key wins.
+    totals = table.groupby(["key", "tidy"], sort=False)["n"].sum().reset_index()
+    best = totals.sort_values("n", ascending=False, kind="stable")
+    best = best.drop_duplicates("key").set_index("key")["tidy"]
+    mapped = np.append(table["key"].map(best).to_numpy(object), np.nan)
+    return pd.Series(pd.array(mapped[codes], dtype="str"), index=column.index)
+
+
+def suggest_merges(series: pd.Series, *, threshold: float = 88) -> list[list[str]]:
+    """Return groups of values that look like one value written differently.
+
+    Each group lists its most frequent value first; groups are ordered by
+    their first value's frequency. Short values such as 'No' and 'Na' are
+    only grouped when they are equal apart from spaces and punctuation.
+    """
+    counts = series.dropna().astype(str).str.strip().value_counts()
+    values = [value for value in counts.index[:MAX_VALUES_COMPARED] if value]
+    keys = [_key(value) for value in values]
+    parent = list(range(len(values)))
+
+    scores = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=threshold)
+    for i, j in zip(*np.nonzero(np.triu(scores, k=1))):
+        if _may_merge(keys[i], keys[j]):
+            parent[_root(parent, j)] = _root(parent, i)
+    return _collect(values, parent)
+
+
+def _may_merge(first: str, second: str) -> bool:
+    if not first or not second:
+        return False
+    return first == second or min(len(first), len(second)) >= MIN_FUZZY_LENGTH
+
+
+def _key(value: str) -> str:
+    return re.sub(r"[\W_]+", "", value.casefold())
+
+
+def _root(parent: list[int], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _collect(values: list[str], parent: list[int]) -> list[list[str]]:
+    groups: dict[int, list[str]] = {}
+    for i, value in enumerate(values):
+        groups.setdefault(_root(parent, i), []).append(value)
+    # Values arrive most frequent first, so each group is already in order.
+    merged = [group for group in groups.values() if len(group) > 1]
+    logger.debug("suggest_merges: %s groups among %s values", len(merged), len(values))
+    return merged
+
+
+def apply_merges(series: pd.Series, groups: list[list[str]]) -> pd.Series:
+    """Return the series with every value of a group replaced by its first value."""
+    replace = {value: group[0] for group in groups for value in group[1:]}
+    stripped = series.map(lambda value: value.strip() if isinstance(value, str) else value)
+    return stripped.replace(replace)
+
+
+def group_rare(
+    series: pd.Series, *, min_share: float = 0.01, other: str = "Other"
+) -> pd.Series:
+    """Return the series with values rarer than `min_share` of filled cells as `other`."""
+    shares = series.value_counts(normalize=True, dropna=True)
+    rare = shares.index[shares < min_share]
+    if len(rare) == 0:
+        return series.copy()
+    return series.where(~series.isin(rare) | series.isna(), other)

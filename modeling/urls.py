@@ -1,0 +1,11 @@
+from django.urls import path
+
+from modeling import views
+
+app_name = "modeling"
+urlpatterns = [
+    path("datasets/<int:pk>/train/", views.train, name="train"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("runs/<int:pk>/status/", views.run_status, name="run-status"),
+    path("<int:pk>/", views.version_detail, name="version"),
+]

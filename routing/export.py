@@ -1,0 +1,46 @@
+"""Write scored leads to CSV files that are safe to open in a spreadsheet."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from modeling.models import ModelVersion
+from modeling.scoring import predict_leads
+from routing.models import Tier
+from routing.tiers import assign_tier
+
+# A cell starting with one of these runs as a formula in Excel or Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value: object) -> object:
+    """Return text that a spreadsheet shows as text, never runs."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with every text cell escaped against formulas."""
+    escaped = frame.copy()
+    for column in escaped.columns:
+        if not pd.api.types.is_numeric_dtype(escaped[column]):
+            escaped[column] = escaped[column].map(escape_formula)
+    escaped.columns = [escape_formula(str(c)) for c in escaped.columns]
+    return escaped
+
+
+def score_frame(frame: pd.DataFrame, version: ModelVersion) -> pd.DataFrame:
+    """Return the rows with `probability`, `tier` and `reasons` appended."""
+    tiers = Tier.objects.ordered()
+    scored = predict_leads(version, frame)
+    return frame.assign(
+        probability=scored["probability"].round(4),
+        tier=[assign_tier(p, tiers).name for p in scored["probability"]],
+        reasons=["; ".join(r["text"] for r in reasons) for reasons in scored["reasons"]],
+    )
+
+
+def write_scored_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write scored rows as UTF-8 CSV, formulas escaped."""
+    escape_frame(frame).to_csv(path, index=False)

@@ -1,0 +1,45 @@
+from django.core.management.base import CommandError
+
+from datasets.reading import read_table
+from leadscore_site.commands import LeadscoreCommand
+from modeling.models import ModelVersion
+from routing.export import score_frame, write_scored_csv
+
+
+class Command(LeadscoreCommand):
+    help = "Score every row of a leads file and write it back with scores."
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("file")
+        parser.add_argument("--out", required=True, help="the CSV file to write")
+        parser.add_argument("--model", type=int, help="model version id (default: active)")
+
+    def run(self, **options) -> dict:
+        version = chosen_version(options["model"])
+        frame = read_table(options["file"]).frame
+        scored = score_frame(frame, version)
+        write_scored_csv(scored, options["out"])
+        return {
+            "model_version": version.pk,
+            "rows": len(scored),
+            "out": options["out"],
+            "tiers": scored["tier"].value_counts().to_dict(),
+        }
+
+    def as_text(self, result: dict) -> str:
+        tiers = ", ".join(f"{n} {t}" for t, n in result["tiers"].items())
+        return (f"scored {result['rows']:,} leads with model version "
+                f"{result['model_version']} into {result['out']} ({tiers})")
+
+
+def chosen_version(model_id: int | None) -> ModelVersion:
+    if model_id is None:
+        version = ModelVersion.active()
+        if version is None:
+            raise CommandError("there is no active model yet; train one first")
+        return version
+    version = ModelVersion.objects.filter(pk=model_id).first()
+    if version is None:
+        raise CommandError(f"there is no model version {model_id}")
+    return version

@@ -1,0 +1,57 @@
+import numpy as np
+import pandas as pd
+
+from datasets.cleaning import apply_merges, fold_categories, group_rare, suggest_merges
+from datasets.reading import read_table
+
+
+def test_fold_categories_uses_most_frequent_spelling():
+    frame = pd.DataFrame({
+        "Source": pd.array(["Google", "google", "GOOGLE ", "Google", "Olark  Chat", None], dtype="str"),
+        "Visits": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+    })
+    folded = fold_categories(frame)
+
+    assert folded["Source"].tolist()[:5] == ["Google"] * 4 + ["Olark Chat"]
+    assert np.isnan(folded["Source"].iloc[5])
+    assert folded["Visits"].tolist() == frame["Visits"].tolist()
+    assert frame["Source"].iloc[1] == "google"
+
+
+def test_suggest_merges_groups_near_duplicates_most_frequent_first():
+    series = pd.Series(["LinkedIn"] * 3 + ["Linked In", "linkedin", "Google", "Facebook"])
+
+    assert suggest_merges(series) == [["LinkedIn", "Linked In", "linkedin"]]
+
+
+def test_suggest_merges_leaves_short_lookalikes_apart():
+    series = pd.Series(["No", "Na", "No", "N.A.", "NA"])
+
+    groups = suggest_merges(series)
+
+    assert len(groups) == 1 and sorted(groups[0]) == ["N.A.", "NA", "Na"]
+
+
+def test_apply_merges_maps_each_group_to_its_first_value():
+    series = pd.Series(["Linked In", "linkedin", "Google", None])
+    merged = apply_merges(series, [["LinkedIn", "Linked In", "linkedin"]])
+
+    assert merged.tolist()[:3] == ["LinkedIn", "LinkedIn", "Google"]
+    assert merged.isna().iloc[3]
+
+
+def test_group_rare_keeps_common_values_and_blanks():
+    series = pd.Series(["A"] * 97 + ["B", "C", None])
+    grouped = group_rare(series, min_share=0.02)
+
+    assert grouped.value_counts().to_dict() == {"A": 97, "Other": 2}
+    assert grouped.isna().iloc[-1]
+
+
+def test_x_education_google_case_variants_fold(x_education_csv):
+    frame = read_table(x_education_csv).frame
+    folded = fold_categories(frame[["Lead Source"]])
+
+    assert "google" in set(frame["Lead Source"].dropna())
+    assert "google" not in set(folded["Lead Source"].dropna())
+    assert (folded["Lead Source"] == "Google").sum() > (frame["Lead Source"] == "Google").sum()
