@@ -93,14 +93,19 @@ def _collect(values: list[str], parent: list[int]) -> list[list[str]]:
 def apply_merges(series: pd.Series, groups: list[list[str]]) -> pd.Series:
     """Return the series with every value of a group replaced by its first value."""
     replace = {value: group[0] for group in groups for value in group[1:]}
-    stripped = series.map(lambda value: value.strip() if isinstance(value, str) else value)
+    stripped = series.map(
+        lambda value: value.strip() if isinstance(value, str) else value
+    )
     return stripped.replace(replace)
 
 
 def group_rare(
     series: pd.Series, *, min_share: float = 0.01, other: str = "Other"
 ) -> pd.Series:
-    """Return the series with values rarer than `min_share` of filled cells as `other`."""
+    """Return the series with values rarer than `min_share` replaced by `other`.
+
+    The share counts filled cells only; blanks stay blank.
+    """
     shares = series.value_counts(normalize=True, dropna=True)
     rare = shares.index[shares < min_share]
     if len(rare) == 0:

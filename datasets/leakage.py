@@ -160,9 +160,11 @@ def _by_signal(
     suspects = []
     for position, name in enumerate(ranked):
         runner_up = aucs[ranked[1]] if position == 0 and len(ranked) > 1 else None
-        reason = _signal_reason(aucs[name], runner_up, _settled_share(groups[name], target))
+        settled = _settled_share(groups[name], target)
+        reason = _signal_reason(aucs[name], runner_up, settled)
         if reason:
-            suspects.append(LeakSuspect(str(name), reason, "predicts_alone", round(aucs[name], 3)))
+            score = round(aucs[name], 3)
+            suspects.append(LeakSuspect(str(name), reason, "predicts_alone", score))
     return suspects
 
 
@@ -213,9 +215,8 @@ def _by_dates(
     start = _as_dates(frame[created])
     suspects = []
     for name in frame.columns:
-        is_date = kinds.get(str(name)) == "date" or pd.api.types.is_datetime64_any_dtype(
-            frame[name]
-        )
+        is_date = kinds.get(str(name)) == "date"
+        is_date = is_date or pd.api.types.is_datetime64_any_dtype(frame[name])
         if name == created or not is_date:
             continue
         later = _as_dates(frame[name]) > start

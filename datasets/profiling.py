@@ -214,7 +214,8 @@ def _coerce(column: pd.Series, kind: str) -> pd.Series:
         mapped = parse_dates(pd.Series(uniques, dtype=object)).to_numpy()
         mapped = np.append(mapped, np.datetime64("NaT", "ns"))
     elif kind == "yes_no":
-        yes = [format_value(value).strip().casefold() in YES_VALUES for value in uniques]
+        keys = [format_value(value).strip().casefold() for value in uniques]
+        yes = [key in YES_VALUES for key in keys]
         mapped = np.append(np.where(yes, 1.0, 0.0), np.nan)
     else:
         texts = np.array([format_value(value) for value in uniques], dtype=object)

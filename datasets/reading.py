@@ -220,7 +220,9 @@ def _read_csv(
     header = _csv_header(text, delimiter)
 
     text_columns = _text_columns(text, delimiter, header)
-    raw, encoding = _parse_csv(path, encoding, delimiter, header, max_rows, text_columns)
+    raw, encoding = _parse_csv(
+        path, encoding, delimiter, header, max_rows, text_columns
+    )
     frame, placeholders, unparsed = _finish(raw, header, delimiter, max_rows)
     if frame.shape[1] == 1:
         _reject_one_column(text.splitlines()[0], delimiter)
@@ -285,7 +287,9 @@ def _parse_csv(
         # Known limit: a byte that does not fit the encoding seen in the first
         # 64 KB is read as '\ufffd' (or the file as Windows-1252 if the start
         # was plain ASCII); such cells show a replacement mark.
-        logger.warning("read_table %s: undecodable bytes, using %s", path.name, fallback)
+        logger.warning(
+            "read_table %s: undecodable bytes, using %s", path.name, fallback
+        )
         options["encoding_errors"] = "replace"
         return _read_csv_quietly(path, fallback, options), fallback
 
@@ -406,8 +410,10 @@ def _cell_text(value: object) -> str | None:
         return None
     if isinstance(value, datetime) and value.time() == time(0):
         return value.date().isoformat()
-    if isinstance(value, (date, datetime, time)):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -507,7 +513,8 @@ def _parse_numbers(
         return None
     if not _looks_numeric(texts[~blank][:200], delimiter):
         return None
-    numbers = pd.to_numeric(pd.Series(texts), errors="coerce").to_numpy(float, copy=True)
+    numbers = pd.to_numeric(pd.Series(texts), errors="coerce")
+    numbers = numbers.to_numpy(float, copy=True)
     numbers[blank] = np.nan
     misfits = np.flatnonzero(np.isnan(numbers) & ~blank)
     if counts[misfits].sum() <= filled * MAX_UNPARSED_SHARE:
@@ -547,7 +554,10 @@ def clean_number(text: str, decimal_comma: bool = False) -> float:
     if not match:
         return np.nan
     body = re.sub(r"[' \u00a0\u202f]", "", match["body"])
-    body = body.replace(".", "").replace(",", ".") if decimal_comma else body.replace(",", "")
+    if decimal_comma:
+        body = body.replace(".", "").replace(",", ".")
+    else:
+        body = body.replace(",", "")
     sign = "-" if "-" in (match["sign"], match["sign2"]) else ""
     try:
         return float(sign + body)

@@ -47,7 +47,10 @@ class OutcomeProposal:
 
 
 def normalize_outcomes(series: pd.Series) -> pd.Series:
-    """Return each value as lower-case text: ' Closed_Won ' -> 'closed won', 1.0 -> '1'."""
+    """Return each value as plain lower-case text: ' Closed_Won ' -> 'closed won'.
+
+    Whole numbers lose their decimals, so 1, 1.0 and '1.0' all become '1'.
+    """
     codes, uniques = pd.factorize(series.to_numpy(object))
     keys = np.array([_key(value) for value in uniques] + [""], dtype=object)
     return pd.Series(keys[codes], index=series.index)

@@ -9,25 +9,47 @@ from modeling.features import BLANK
 TOP_REASONS = 3
 # A change smaller than this (in probability) is not worth telling a rep.
 MIN_EFFECT = 0.01
+# Rows explained per prediction call: each row becomes (columns + 1) rows,
+# so this bounds memory on large files while keeping calls few.
+CHUNK_ROWS = 2000
 
 
 def explain_rows(
     pipeline: Pipeline, X: pd.DataFrame, typical: dict, *, top: int = TOP_REASONS
-) -> list[list[dict]]:
-    """Return each row's strongest reasons, as dicts with `column`, `value`,
-    `effect` (change in probability) and `text`.
+) -> tuple[np.ndarray, list[list[dict]]]:
+    """Return each row's probability and strongest reasons.
 
-    A column's effect is how much the lead's chance moves when that one value
-    is replaced by a typical lead's value: model-agnostic, and one batch
-    prediction per column whatever the number of rows.
+    A reason is a dict with `column`, `value`, `effect` (change in
+    probability) and `text`. A column's effect is how much the lead's chance
+    moves when that one value is replaced by a typical lead's value: it works
+    for any model, and the lead and all its variants go through the model in
+    one prediction call.
     """
-    proba = pipeline.predict_proba(X)[:, 1]
-    effects = np.zeros((len(X), len(X.columns)))
-    for j, column in enumerate(X.columns):
+    probas, reasons = [], []
+    for start in range(0, len(X), CHUNK_ROWS):
+        chunk = X.iloc[start : start + CHUNK_ROWS]
+        proba, effects = _effects(pipeline, chunk, typical)
+        probas.append(proba)
+        reasons.extend(
+            _row_reasons(chunk.iloc[i], effects[i], top) for i in range(len(chunk))
+        )
+    proba = np.concatenate(probas) if probas else np.empty(0)
+    return proba, reasons
+
+
+def _effects(
+    pipeline: Pipeline, X: pd.DataFrame, typical: dict
+) -> tuple[np.ndarray, np.ndarray]:
+    n_rows, n_columns = len(X), len(X.columns)
+    variants = [X]
+    for column in X.columns:
         swapped = X.copy()
         swapped[column] = _typical_value(X[column], typical.get(column))
-        effects[:, j] = proba - pipeline.predict_proba(swapped)[:, 1]
-    return [_row_reasons(X.iloc[i], effects[i], top) for i in range(len(X))]
+        variants.append(swapped)
+    proba = pipeline.predict_proba(pd.concat(variants, ignore_index=True))[:, 1]
+    own = proba[:n_rows]
+    swapped = proba[n_rows:].reshape(n_columns, n_rows).T
+    return own, own[:, None] - swapped
 
 
 def _typical_value(column: pd.Series, value: object) -> object:
@@ -48,8 +70,12 @@ def _row_reasons(row: pd.Series, effects: np.ndarray, top: int) -> list[dict]:
         column = row.index[j]
         value = _display(row.iloc[j])
         reasons.append(
-            {"column": column, "value": value, "effect": round(effect, 4),
-             "text": describe(column, value, effect)}
+            {
+                "column": column,
+                "value": value,
+                "effect": round(effect, 4),
+                "text": describe(column, value, effect),
+            }
         )
     return reasons
 
@@ -62,9 +88,11 @@ def describe(column: str, value: str, effect: float) -> str:
 
 
 def _display(value: object) -> str:
-    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NaT:
         return "blank"
     if isinstance(value, float):
+        if np.isnan(value):
+            return "blank"
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()

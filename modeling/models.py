@@ -88,6 +88,8 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(default=dict)
     importances = models.JSONField(default=list)
     baseline_row = models.JSONField(default=dict)
+    # The held-out leads' scores and outcomes, for tier previews and charts.
+    holdout = models.JSONField(default=dict)
     n_trained = models.PositiveIntegerField(default=0)
     n_open = models.PositiveIntegerField(default=0)
     artifact = models.FileField(upload_to="models/")

@@ -61,6 +61,7 @@ def train_version(run: TrainingRun) -> ModelVersion:
         metrics=trained.metrics | {"fit_seconds": time.monotonic() - started},
         importances=trained.importances,
         baseline_row=trained.baseline_row,
+        holdout=trained.holdout,
         n_trained=len(labelled),
         n_open=len(open_rows),
         artifact=name,

@@ -40,10 +40,9 @@ def predict_leads(
     """
     pipeline = pipeline_for(version)
     X = prepare_features(frame, version.column_kinds)
-    proba = pipeline.predict_proba(X)[:, 1]
-    reasons = (
-        explain_rows(pipeline, X, version.baseline_row)
-        if with_reasons
-        else [[] for _ in range(len(X))]
-    )
+    if with_reasons:
+        proba, reasons = explain_rows(pipeline, X, version.baseline_row)
+    else:
+        proba = pipeline.predict_proba(X)[:, 1]
+        reasons = [[] for _ in range(len(X))]
     return pd.DataFrame({"probability": proba, "reasons": reasons}, index=frame.index)

@@ -38,6 +38,7 @@ class TrainedModel:
     metrics: dict
     importances: list[dict]
     baseline_row: dict
+    holdout: dict
 
 
 def check_trainable(y: pd.Series) -> None:
@@ -89,6 +90,7 @@ def train_and_evaluate(
     pipeline.fit(X_train, y_train)
 
     report(45, "Measuring accuracy on the 20% held back")
+    test_proba = proba_for(pipeline, X_test)
     metrics = evaluate(pipeline, X_test, y_test)
     metrics["n_train"], metrics["n_test"] = len(X_train), len(X_test)
 
@@ -98,7 +100,17 @@ def train_and_evaluate(
     report(80, "Training the final model on every lead")
     final = build_pipeline(kinds, algorithm, random_state=random_state)
     final.fit(X, y)
-    return TrainedModel(final, metrics, importances, typical_row(X))
+    single_threaded(final)
+    holdout = {"proba": test_proba.round(5).tolist(), "y": y_test.tolist()}
+    return TrainedModel(final, metrics, importances, typical_row(X), holdout)
+
+
+def single_threaded(pipeline: Pipeline) -> None:
+    """Predict on one thread: scoring one lead is faster without a thread
+    pool, and web and worker processes already run side by side."""
+    classifier = pipeline.named_steps["classifier"]
+    if "n_jobs" in classifier.get_params():
+        classifier.set_params(n_jobs=1)
 
 
 def evaluate(pipeline: Pipeline, X: pd.DataFrame, y: pd.Series) -> dict:

@@ -7,7 +7,9 @@ from datasets.reading import read_table
 
 def test_fold_categories_uses_most_frequent_spelling():
     frame = pd.DataFrame({
-        "Source": pd.array(["Google", "google", "GOOGLE ", "Google", "Olark  Chat", None], dtype="str"),
+        "Source": pd.array(
+            ["Google", "google", "GOOGLE ", "Google", "Olark  Chat", None], dtype="str"
+        ),
         "Visits": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
     })
     folded = fold_categories(frame)
@@ -19,7 +21,8 @@ def test_fold_categories_uses_most_frequent_spelling():
 
 
 def test_suggest_merges_groups_near_duplicates_most_frequent_first():
-    series = pd.Series(["LinkedIn"] * 3 + ["Linked In", "linkedin", "Google", "Facebook"])
+    values = ["LinkedIn"] * 3 + ["Linked In", "linkedin", "Google", "Facebook"]
+    series = pd.Series(values)
 
     assert suggest_merges(series) == [["LinkedIn", "Linked In", "linkedin"]]
 
@@ -54,4 +57,5 @@ def test_x_education_google_case_variants_fold(x_education_csv):
 
     assert "google" in set(frame["Lead Source"].dropna())
     assert "google" not in set(folded["Lead Source"].dropna())
-    assert (folded["Lead Source"] == "Google").sum() > (frame["Lead Source"] == "Google").sum()
+    before = (frame["Lead Source"] == "Google").sum()
+    assert (folded["Lead Source"] == "Google").sum() > before

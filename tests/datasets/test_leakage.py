@@ -25,7 +25,9 @@ def test_x_education_flags_columns_filled_in_by_sales(x_education_csv):
         "Asymmetrique Profile Score", "Last Activity", "Last Notable Activity",
     ]:
         assert column in suspects
-    for column in ["Lead Source", "Total Time Spent on Website", "TotalVisits", "Lead Origin"]:
+    for column in [
+        "Lead Source", "Total Time Spent on Website", "TotalVisits", "Lead Origin"
+    ]:
         assert column not in suspects
     assert "quality" in suspects["Lead Quality"].reason
 
@@ -66,12 +68,15 @@ def test_date_after_creation_is_flagged():
     frame, y = synthetic()
     created = pd.Series(pd.date_range("2024-01-01", periods=len(y), freq="D"))
     frame = frame[["Noise"]].assign(
-        Created=created, FollowUp=created + pd.Timedelta(days=20), Birth=created - pd.Timedelta(days=9000)
+        Created=created,
+        FollowUp=created + pd.Timedelta(days=20),
+        Birth=created - pd.Timedelta(days=9000),
     )
     profiles = profile_columns(frame)
     suspects = find_leaky_columns(frame, y, profiles=profiles, created_column="Created")
 
-    assert [(s.column, s.rule) for s in suspects] == [("FollowUp", "date_after_creation")]
+    found = [(s.column, s.rule) for s in suspects]
+    assert found == [("FollowUp", "date_after_creation")]
 
 
 def test_rank_columns_puts_strongest_signal_first():

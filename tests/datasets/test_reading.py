@@ -94,7 +94,8 @@ def test_placeholders_become_missing_and_are_counted(tmp_path):
 
     assert result.frame["src"].isna().tolist() == [True, True, False, False]
     assert result.frame["src"].iloc[3] == "nonexistent"
-    assert result.placeholders == {"Select": 1, "select": 1, "N/A": 1, "unknown": 1, "-": 1}
+    expected = {"Select": 1, "select": 1, "N/A": 1, "unknown": 1, "-": 1}
+    assert result.placeholders == expected
 
 
 def test_text_values_are_stripped_and_use_string_dtype(tmp_path):

@@ -15,7 +15,11 @@ from datasets.target import (
     ("values", "positive", "negative"),
     [
         (["Yes", "No", "No"], ["Yes"], ["No"]),
-        ([" closed won", "Closed Lost", "Closed Lost"], ["closed won"], ["Closed Lost"]),
+        (
+            [" closed won", "Closed Lost", "Closed Lost"],
+            ["closed won"],
+            ["Closed Lost"],
+        ),
         ([1.0, 0.0, 0.0], ["1"], ["0"]),
         (["Lost", "Won", "Lost"], ["Won"], ["Lost"]),
         (["Gold", "Silver", "Silver", "Silver"], ["Gold"], ["Silver"]),
@@ -29,7 +33,8 @@ def test_proposes_which_value_means_converted(values, positive, negative):
 
 
 def test_open_values_and_blanks_count_as_open():
-    series = pd.Series(["Won", "Lost", "open", "In progress", None, "Lost"], name="Stage")
+    values = ["Won", "Lost", "open", "In progress", None, "Lost"]
+    series = pd.Series(values, name="Stage")
     proposal = propose_outcome(series)
 
     assert proposal.open_values == ["open", "In progress"]

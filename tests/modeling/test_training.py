@@ -75,8 +75,11 @@ def test_reasons_name_what_lifts_a_lead(leads_frame):
         {"Source": ["Referral"], "Minutes on site": [60.0], "Employees": ["1-10"]}
     )
 
-    reasons = explain_rows(trained.pipeline, prepare_features(lead, KINDS),
-                           trained.baseline_row)[0]
+    X = prepare_features(lead, KINDS)
+    proba, reasons = explain_rows(trained.pipeline, X, trained.baseline_row)
+    reasons = reasons[0]
+
+    assert proba[0] == pytest.approx(trained.pipeline.predict_proba(X)[0, 1])
 
     assert [r["column"] for r in reasons[:2]] == ["Minutes on site", "Source"] or [
         r["column"] for r in reasons[:2]
