@@ -111,3 +111,49 @@ def group_rare(
     if len(rare) == 0:
         return series.copy()
     return series.where(~series.isin(rare) | series.isna(), other)
+
+
+def fold_key(value: object) -> str:
+    """Return the text that case and spacing variants of a value share."""
+    return re.sub(r"\s+", " ", str(value)).strip().casefold()
+
+
+def tidy_categories(
+    series: pd.Series,
+    groups: list[list[str]],
+    kept: list[str] | None = None,
+    *,
+    other: str = "Other",
+) -> pd.Series:
+    """Return the column with merges applied and spacing and case folded.
+
+    Each value of a group becomes the group's first value. With `kept`, every
+    value is written as in `kept` (compared without case or extra spaces) and
+    values not in it become `other`; blanks stay blank.
+    """
+    merged = {fold_key(value): group[0] for group in groups for value in group}
+    spellings = None if kept is None else {fold_key(value): value for value in kept}
+    codes, uniques = pd.factorize(series.to_numpy(object))
+    texts = []
+    for value in uniques:
+        text = re.sub(r"\s+", " ", str(value)).strip()
+        text = merged.get(fold_key(text), text)
+        if spellings is not None:
+            text = spellings.get(fold_key(text), other)
+        texts.append(text)
+    mapped = np.append(np.array(texts, dtype=object), np.nan)
+    return pd.Series(pd.array(mapped[codes], dtype="str"), index=series.index)
+
+
+def common_values(series: pd.Series, *, min_share: float = 0.01) -> list[str]:
+    """Return the values (one spelling per case variant) in at least `min_share`
+    of the filled cells, most frequent first."""
+    texts = tidy_categories(series, []).dropna()
+    if texts.empty:
+        return []
+    table = pd.DataFrame({"text": texts, "key": texts.map(fold_key)})
+    spelling = table.value_counts().reset_index().drop_duplicates("key")
+    shares = table["key"].value_counts(normalize=True)
+    keep = shares.index[shares >= min_share]
+    lookup = spelling.set_index("key")["text"]
+    return [str(lookup[key]) for key in keep]

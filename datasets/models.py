@@ -20,6 +20,7 @@ class Dataset(models.Model):
     class Purpose(models.TextChoices):
         HISTORY = "history", "Lead history with outcomes"
         NEW_LEADS = "new_leads", "New leads to score"
+        EXTRA = "extra", "More columns to join to a lead history"
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", "Uploaded"
@@ -48,10 +49,13 @@ class Dataset(models.Model):
     encoding = models.CharField(max_length=32, blank=True)
     delimiter = models.CharField(max_length=4, blank=True)
     sheet = models.CharField(max_length=255, blank=True)
+    sheets = models.JSONField(default=list, blank=True)
     row_count = models.PositiveIntegerField(default=0)
     column_count = models.PositiveIntegerField(default=0)
     profile = models.JSONField(default=list, blank=True)
     placeholders = models.JSONField(default=dict, blank=True)
+    # Column -> cells that were not numbers in a numeric column, read as blank.
+    unparsed = models.JSONField(default=dict, blank=True)
     preview_rows = models.JSONField(default=list, blank=True)
 
     # The column mapping chosen on the mapping page.
@@ -61,6 +65,14 @@ class Dataset(models.Model):
     excluded = models.JSONField(default=dict, blank=True)
     leakage = models.JSONField(default=list, blank=True)
     outcome_counts = models.JSONField(default=dict, blank=True)
+
+    # Clean-up the user accepted; load_table applies it, so training and
+    # scoring see the same table. merges: column -> groups, first value kept;
+    # kept_values: column -> values kept, the rest become "Other"; join: the
+    # second file and key columns (see datasets.combining).
+    merges = models.JSONField(default=dict, blank=True)
+    kept_values = models.JSONField(default=dict, blank=True)
+    join = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at"]

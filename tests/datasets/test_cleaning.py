@@ -1,7 +1,14 @@
 import numpy as np
 import pandas as pd
 
-from datasets.cleaning import apply_merges, fold_categories, group_rare, suggest_merges
+from datasets.cleaning import (
+    apply_merges,
+    common_values,
+    fold_categories,
+    group_rare,
+    suggest_merges,
+    tidy_categories,
+)
 from datasets.reading import read_table
 
 
@@ -59,3 +66,25 @@ def test_x_education_google_case_variants_fold(x_education_csv):
     assert "google" not in set(folded["Lead Source"].dropna())
     before = (frame["Lead Source"] == "Google").sum()
     assert (folded["Lead Source"] == "Google").sum() > before
+
+
+def test_tidy_categories_applies_merges_and_folds_spacing_and_case():
+    series = pd.Series(["LinkedIn", "linkedin ", "Linked  In", "Web", None])
+    tidy = tidy_categories(series, [["LinkedIn", "Linked In"]])
+
+    assert tidy.tolist()[:4] == ["LinkedIn", "LinkedIn", "LinkedIn", "Web"]
+    assert pd.isna(tidy.iloc[4])
+
+
+def test_tidy_categories_groups_values_not_kept_as_other():
+    series = pd.Series(["google", "Web", "Fax", None])
+    tidy = tidy_categories(series, [], ["Google", "Web"])
+
+    assert tidy.tolist()[:3] == ["Google", "Web", "Other"]
+    assert pd.isna(tidy.iloc[3])
+
+
+def test_common_values_keeps_one_spelling_per_value_above_the_share():
+    series = pd.Series(["Google"] * 60 + ["google"] * 30 + ["Web"] * 9 + ["Fax"])
+
+    assert common_values(series, min_share=0.05) == ["Google", "Web"]

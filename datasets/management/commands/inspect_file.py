@@ -1,91 +1,77 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management.base import CommandError
 
-from datasets.cleaning import suggest_merges
-from datasets.intake import outcome_counts, sufficiency
-from datasets.leakage import find_leaky_columns
-from datasets.profiling import profile_columns
-from datasets.reading import read_table
-from datasets.target import encode_outcome, propose_outcome
+from datasets.describing import describe_read
+from datasets.reading import ReadOptions, read_table
 from leadscore_site.commands import LeadscoreCommand
-
-MERGE_KINDS = {"category", "yes_no"}
 
 
 class Command(LeadscoreCommand):
-    help = "Describe a leads file as the preview page does."
+    help = "Describe a leads file as the preview and mapping pages do."
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
         parser.add_argument("file")
-        parser.add_argument("--target", help="the outcome column")
+        parser.add_argument("--target", help="the outcome column (default: guessed)")
+        parser.add_argument("--encoding", help="read the text with this encoding")
+        parser.add_argument("--delimiter", help="values are separated by this")
+        parser.add_argument("--sheet", help="the Excel sheet to read")
 
     def run(self, **options) -> dict:
-        read = read_table(options["file"])
-        frame = read.frame
-        profiles = profile_columns(frame)
-        target = options["target"]
-        if target is not None and target not in frame.columns:
-            raise CommandError(f"no column called {target!r} in {options['file']}")
-        result = {
-            "rows": len(frame),
-            "encoding": read.encoding,
-            "delimiter": read.delimiter,
-            "sheet": read.sheet,
-            "columns": [p.to_dict() for p in profiles],
-            "placeholders": read.placeholders,
-            "target": None,
-            "leakage": [],
-            "merge_suggestions": [
-                {"column": p.name, "groups": groups}
-                for p in profiles
-                if p.kind in MERGE_KINDS
-                and (groups := suggest_merges(frame[p.name]))
-            ],
-            "sufficiency": None,
-            "warnings": [],
-        }
-        if target is not None:
-            result.update(describe_target(frame, profiles, target))
-        return result
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"there is no file at {path}")
+        reading = ReadOptions(
+            encoding=options["encoding"],
+            delimiter=options["delimiter"],
+            sheet=options["sheet"],
+        )
+        read = read_table(path, reading, max_rows=settings.UPLOAD_MAX_ROWS)
+        return describe_read(read, options["target"])
 
     def as_text(self, result: dict) -> str:
-        lines = [
-            f"{result['rows']:,} rows; encoding {result['encoding']}; "
-            f"delimiter {result['delimiter']!r}",
-            "columns:",
-            *(f"  {c['name']}: {c['kind']}, {c['missing']:.0%} missing, "
-              f"{c['distinct']:,} distinct" for c in result["columns"]),
+        merges = [
+            f"merge in {m['column']}? " + "; ".join(" / ".join(g) for g in m["groups"])
+            for m in result["merge_suggestions"]
         ]
-        if result["target"]:
-            t = result["target"]
-            lines.append(f"outcome {t['column']}: converted = {t['positive']}, "
-                         f"{t['open_rows']:,} rows still open")
-            lines += [f"  leaky? {s['column']}: {s['reason']}" for s in result["leakage"]]
-            lines.append(f"data: {result['sufficiency']['message']}")
-        lines += [f"  merge in {m['column']}: {m['groups']}"
-                  for m in result["merge_suggestions"]]
-        lines += [f"warning: {w}" for w in result["warnings"]]
-        return "\n".join(lines)
+        lines = reading_lines(result) + column_lines(result) + target_lines(result)
+        return "\n".join(lines + merges + [f"warning: {w}" for w in result["warnings"]])
 
 
-def describe_target(frame, profiles, target: str) -> dict:
-    proposal = propose_outcome(frame[target])
-    y = encode_outcome(frame[target], proposal.positive, proposal.negative)
-    known = y.notna()
-    ignore = {p.name for p in profiles if p.excluded_reason} | {target}
-    features = [c for c in frame.columns if c not in ignore]
-    suspects = find_leaky_columns(frame.loc[known, features], y[known],
-                                  profiles=profiles)
-    level, message = sufficiency(outcome_counts(y))
-    warnings = [message] if level != "ok" else []
-    return {
-        "target": {
-            "column": target,
-            "positive": proposal.positive,
-            "negative": proposal.negative,
-            "open_rows": int(y.isna().sum()),
-        },
-        "leakage": [{"column": s.column, "reason": s.reason} for s in suspects],
-        "sufficiency": {"level": level, "message": message},
-        "warnings": warnings,
-    }
+def reading_lines(result: dict) -> list[str]:
+    if result["format"] == "excel":
+        how = f"Excel sheet {result['sheet']!r}"
+    else:
+        how = f"encoding {result['encoding']}, delimiter {result['delimiter']!r}"
+    lines = [f"{result['rows']:,} rows, {len(result['columns'])} columns; {how}"]
+    if result["placeholders"]:
+        lines.append("read as blank: " + ", ".join(
+            f"{text!r} ({count:,})" for text, count in result["placeholders"].items()
+        ))
+    return lines
+
+
+def column_lines(result: dict) -> list[str]:
+    lines = ["columns:"]
+    for c in result["columns"]:
+        note = f" (left out: {c['excluded_reason']})" if c["excluded_reason"] else ""
+        lines.append(f"  {c['name']}: {c['kind']}, {c['missing']:.0%} missing, "
+                     f"{c['distinct']:,} distinct{note}")
+    return lines
+
+
+def target_lines(result: dict) -> list[str]:
+    target = result["target"]
+    if target is None:
+        return ["outcome: no column looks like an outcome; name one with --target"]
+    lines = [
+        f"outcome {target['column']}: converted = {target['positive']}, "
+        f"not converted = {target['negative']}, {target['open_rows']:,} rows open",
+        *(f"  leaky? {s['column']}: {s['reason']}" for s in result["leakage"]),
+        *(f"  ask: was {q!r} known before the first contact?"
+          for q in result["questions"]),
+        f"data ({result['sufficiency']['level']}): {result['sufficiency']['message']}",
+    ]
+    return lines
