@@ -2,7 +2,36 @@
 
 import plotly.graph_objects as go
 
+from modeling.models import ModelVersion
+
 MAX_BARS = 15
+BLUE, GREY = "#1d4ed8", "#667085"
+
+
+def model_charts(version: ModelVersion) -> dict[str, str]:
+    """Return every chart of the model page, by name, as Plotly JSON."""
+    charts = {"importance": importance_figure(version.importances)}
+    curves = version.curves
+    if curves:
+        charts["gain"] = gain_figure(curves["gain"])
+        charts["calibration"] = calibration_figure(curves["calibration"])
+        charts["roc"] = roc_figure(curves["roc"], version.metrics["roc_auc"])
+    return charts
+
+
+def _layout(figure: go.Figure, title: str, x: str, y: str, **extra) -> str:
+    figure.update_layout(
+        title=title,
+        xaxis_title=x,
+        yaxis_title=y,
+        margin={"l": 10, "r": 10, "t": 50, "b": 50},
+        yaxis={"automargin": True},
+        xaxis={"automargin": True},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.25},
+        **extra,
+    )
+    return figure.to_json()
 
 
 def importance_figure(importances: list[dict]) -> str:
@@ -14,17 +43,54 @@ def importance_figure(importances: list[dict]) -> str:
             x=[round(item["importance"] * 100, 1) for item in top],
             y=[item["column"] for item in top],
             orientation="h",
-            marker_color="#1d4ed8",
-            hovertemplate="%{y}: %{x} points of AUC<extra></extra>",
+            marker_color=BLUE,
+            hovertemplate="%{y}: %{x} points<extra></extra>",
         )
     )
-    figure.update_layout(
-        title="What drives conversion",
-        xaxis_title="Drop in accuracy (AUC points) when the column is scrambled",
-        yaxis_title=None,
-        height=120 + 28 * len(top),
-        margin={"l": 10, "r": 10, "t": 50, "b": 50},
-        yaxis={"automargin": True},
-        plot_bgcolor="white",
+    return _layout(
+        figure, "What drives conversion",
+        "Ranking quality lost (AUC points) when the column is scrambled", "",
+        height=140 + 28 * len(top),
     )
-    return figure.to_json()
+
+
+def gain_figure(gain: dict) -> str:
+    """Return the cumulative gain chart: converters found vs leads called."""
+    figure = go.Figure([
+        go.Scatter(x=[p * 100 for p in gain["contacted"]],
+                   y=[f * 100 for f in gain["found"]], name="Calling by score",
+                   line={"color": BLUE, "width": 3}),
+        go.Scatter(x=[0, 100], y=[0, 100], name="Calling at random",
+                   line={"color": GREY, "dash": "dash"}),
+    ])
+    return _layout(figure, "Converters found when calling the best-scored first",
+                   "Share of leads called (%)", "Share of converters found (%)",
+                   height=380)
+
+
+def calibration_figure(calibration: dict) -> str:
+    """Return the reliability chart: predicted chance vs what happened."""
+    figure = go.Figure([
+        go.Scatter(x=[p * 100 for p in calibration["expected"]],
+                   y=[p * 100 for p in calibration["observed"]],
+                   mode="lines+markers", name="Model",
+                   marker={"symbol": "circle", "size": 8},
+                   line={"color": BLUE, "width": 3}),
+        go.Scatter(x=[0, 100], y=[0, 100], name="Perfectly honest scores",
+                   line={"color": GREY, "dash": "dash"}),
+    ])
+    return _layout(figure, "Do the scores mean what they say?",
+                   "Score given (%)", "Share that actually converted (%)", height=380)
+
+
+def roc_figure(roc: dict, auc: float) -> str:
+    """Return the ROC curve."""
+    figure = go.Figure([
+        go.Scatter(x=roc["fpr"], y=roc["tpr"], name=f"Model (AUC {auc:.2f})",
+                   line={"color": BLUE, "width": 3}),
+        go.Scatter(x=[0, 1], y=[0, 1], name="Guessing",
+                   line={"color": GREY, "dash": "dash"}),
+    ])
+    return _layout(figure, "Converters caught vs false alarms (ROC)",
+                   "Share of non-converters flagged", "Share of converters flagged",
+                   height=380)

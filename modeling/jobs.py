@@ -7,7 +7,7 @@ import django_rq
 from datasets.errors import DatasetError
 from datasets.models import Dataset
 from modeling.errors import TrainingError
-from modeling.models import TrainingRun
+from modeling.models import TrainingCancelled, TrainingRun
 from modeling.runs import train_version
 
 logger = logging.getLogger(__name__)
@@ -16,11 +16,16 @@ QUEUE = "training"
 
 
 def enqueue_training(
-    dataset: Dataset, *, algorithm: str, user=None, is_async: bool = True
+    dataset: Dataset,
+    *,
+    algorithm: str,
+    time_order: str = "",
+    user=None,
+    is_async: bool = True,
 ) -> TrainingRun:
     """Create a training run for the dataset and queue its job."""
     run = TrainingRun.objects.create(
-        dataset=dataset, algorithm=algorithm, created_by=user
+        dataset=dataset, algorithm=algorithm, time_order=time_order, created_by=user
     )
     run.job_id = f"training-run-{run.pk}"
     run.save(update_fields=["job_id"])
@@ -35,9 +40,16 @@ def enqueue_training(
 def train_model_job(run_id: int) -> int | None:
     """Train the run's model; record progress and any failure on the run."""
     run = TrainingRun.objects.select_related("dataset").get(pk=run_id)
+    if run.is_finished or run.cancel_requested:
+        return None
     run.mark_running()
     try:
         version = train_version(run)
+    except TrainingCancelled:
+        logger.info("TrainingRun %s: cancelled", run.pk)
+        run.mark_failed("Cancelled. The model in use was not changed.",
+                        status=TrainingRun.Status.CANCELLED)
+        return None
     except (DatasetError, TrainingError) as error:
         logger.info("TrainingRun %s: cannot train: %s", run.pk, error)
         run.mark_failed(str(error))
@@ -56,3 +68,15 @@ def train_model_job(run_id: int) -> int | None:
 
     enqueue_scoring(run.dataset, version)
     return version.pk
+
+
+def cancel_training(run: TrainingRun) -> None:
+    """Stop a queued run at once, and a running one at its next stage."""
+    if run.is_finished:
+        return
+    TrainingRun.objects.filter(pk=run.pk).update(cancel_requested=True)
+    job = django_rq.get_queue(QUEUE).fetch_job(run.job_id)
+    if run.status == TrainingRun.Status.QUEUED and job is not None:
+        job.cancel()
+        run.mark_failed("Cancelled before it started.",
+                        status=TrainingRun.Status.CANCELLED)

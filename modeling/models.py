@@ -9,8 +9,13 @@ from datasets.models import Dataset
 
 
 class Algorithm(models.TextChoices):
+    AUTO = "auto", "Automatic: the best of the three"
     LOGISTIC = "logistic", "Logistic regression"
     FOREST = "forest", "Random forest"
+    BOOSTING = "boosting", "Gradient boosting"
+
+
+ROW_ORDER = "__rows__"
 
 
 class TrainingRun(models.Model):
@@ -19,6 +24,7 @@ class TrainingRun(models.Model):
         RUNNING = "running", "Training"
         SUCCEEDED = "succeeded", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="runs")
     created_by = models.ForeignKey(
@@ -32,6 +38,10 @@ class TrainingRun(models.Model):
     stage = models.CharField(max_length=120, blank=True)
     error = models.TextField(blank=True)
     job_id = models.CharField(max_length=64, blank=True)
+    # Blank: shuffled validation; ROW_ORDER: the rows are in time order;
+    # otherwise the date column that orders the leads in time.
+    time_order = models.CharField(max_length=255, blank=True)
+    cancel_requested = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -47,11 +57,17 @@ class TrainingRun(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+        return self.status in (
+            self.Status.SUCCEEDED, self.Status.FAILED, self.Status.CANCELLED
+        )
 
     def report_progress(self, percent: int, stage: str) -> None:
-        """Record progress with a direct UPDATE so the page sees it at once."""
-        TrainingRun.objects.filter(pk=self.pk).update(progress=percent, stage=stage)
+        """Record progress with a direct UPDATE so the page sees it at once;
+        stop here if someone cancelled the run."""
+        runs = TrainingRun.objects.filter(pk=self.pk)
+        runs.update(progress=percent, stage=stage)
+        if runs.filter(cancel_requested=True).exists():
+            raise TrainingCancelled()
 
     def mark_running(self) -> None:
         self.status = self.Status.RUNNING
@@ -66,11 +82,15 @@ class TrainingRun(models.Model):
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "progress", "stage", "finished_at"])
 
-    def mark_failed(self, message: str) -> None:
-        self.status = self.Status.FAILED
+    def mark_failed(self, message: str, *, status: str = Status.FAILED) -> None:
+        self.status = status
         self.error = message
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "finished_at"])
+
+
+class TrainingCancelled(Exception):
+    """Raised inside a training job when its run was cancelled."""
 
 
 class ModelVersion(models.Model):
@@ -90,6 +110,12 @@ class ModelVersion(models.Model):
     baseline_row = models.JSONField(default=dict)
     # The held-out leads' scores and outcomes, for tier previews and charts.
     holdout = models.JSONField(default=dict)
+    validation = models.JSONField(default=dict)
+    segments = models.JSONField(default=list)
+    curves = models.JSONField(default=dict)
+    candidates = models.JSONField(default=dict)
+    # A hash of the training rows, so a score can be traced to its data.
+    fingerprint = models.CharField(max_length=64, blank=True)
     n_trained = models.PositiveIntegerField(default=0)
     n_open = models.PositiveIntegerField(default=0)
     artifact = models.FileField(upload_to="models/")

@@ -1,14 +1,17 @@
 """Turn a mapped upload into a stored, active model version."""
 
+import hashlib
 import logging
 import time
+
+import pandas as pd
 
 from datasets.intake import load_table, outcome_of
 from datasets.models import Dataset
 from modeling.artifacts import library_versions, save_pipeline
 from modeling.errors import TrainingError
 from modeling.features import usable_columns
-from modeling.models import ModelVersion, TrainingRun
+from modeling.models import ROW_ORDER, ModelVersion, TrainingRun
 from modeling.training import split_by_outcome, train_and_evaluate
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,29 @@ def feature_kinds(dataset: Dataset) -> dict[str, str]:
     return {column: kinds[column] for column in columns}
 
 
+def time_order(frame: pd.DataFrame, choice: str) -> pd.Series | None:
+    """Return what orders the leads in time for this run, if anything."""
+    if not choice:
+        return None
+    if choice == ROW_ORDER:
+        return pd.Series(range(len(frame)), index=frame.index, dtype="float64")
+    if choice not in frame.columns:
+        raise TrainingError(f"There is no column called {choice!r} to order leads by.")
+    dates = pd.to_datetime(frame[choice], errors="coerce", format="mixed", utc=True)
+    if dates.notna().mean() < 0.5:
+        raise TrainingError(
+            f"Most values of {choice!r} are not dates, so it cannot order the "
+            "leads in time. Pick another column or shuffle instead."
+        )
+    return dates
+
+
+def fingerprint(frame: pd.DataFrame, y: pd.Series) -> str:
+    """Return a SHA-256 of the training rows and their outcomes."""
+    hashes = pd.util.hash_pandas_object(frame.assign(__y=y), index=False)
+    return hashlib.sha256(hashes.to_numpy().tobytes()).hexdigest()
+
+
 def train_version(run: TrainingRun) -> ModelVersion:
     """Train, measure and store a model for the run's dataset; activate it.
 
@@ -39,17 +65,21 @@ def train_version(run: TrainingRun) -> ModelVersion:
     kinds = feature_kinds(dataset)
     labelled, y, open_rows = split_by_outcome(frame, outcome_of(dataset, frame))
 
-    run.report_progress(10, "Preparing the columns")
+    run.report_progress(5, "Preparing the columns")
     trained = train_and_evaluate(
-        labelled, y, kinds, run.algorithm, progress=run.report_progress
+        labelled, y, kinds, run.algorithm,
+        order=time_order(labelled, run.time_order),
+        thresholds=tier_thresholds(),
+        progress=run.report_progress,
     )
 
     run.report_progress(95, "Saving the model")
-    name, checksum = save_pipeline(trained.pipeline)
+    name, checksum = save_pipeline(trained.model)
+    seconds = time.monotonic() - started
     version = ModelVersion.objects.create(
         run=run,
         dataset=dataset,
-        algorithm=run.algorithm,
+        algorithm=trained.algorithm,
         feature_columns=list(kinds),
         column_kinds=kinds,
         target={
@@ -58,10 +88,15 @@ def train_version(run: TrainingRun) -> ModelVersion:
             "negative": dataset.negative_values,
         },
         excluded=dataset.excluded,
-        metrics=trained.metrics | {"fit_seconds": time.monotonic() - started},
+        metrics=trained.metrics | {"fit_seconds": seconds},
         importances=trained.importances,
         baseline_row=trained.baseline_row,
         holdout=trained.holdout,
+        validation=trained.validation,
+        segments=trained.segments,
+        curves=trained.curves,
+        candidates=trained.candidates,
+        fingerprint=fingerprint(labelled, y),
         n_trained=len(labelled),
         n_open=len(open_rows),
         artifact=name,
@@ -71,6 +106,13 @@ def train_version(run: TrainingRun) -> ModelVersion:
     version.activate()
     logger.info(
         "TrainingRun %s: model %s, AUC %.3f in %.0fs",
-        run.pk, version.pk, trained.metrics["roc_auc"], time.monotonic() - started,
+        run.pk, version.pk, trained.metrics["roc_auc"], seconds,
     )
     return version
+
+
+def tier_thresholds() -> dict[str, float]:
+    """Return the stored tiers' lower bounds, by name."""
+    from routing.models import Tier  # routing builds on modeling, not the reverse
+
+    return {tier.name: tier.min_probability for tier in Tier.objects.ordered()}

@@ -2,43 +2,55 @@
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.inspection import permutation_importance
-from sklearn.metrics import (
-    accuracy_score,
-    average_precision_score,
-    brier_score_loss,
-    confusion_matrix,
-    roc_auc_score,
-)
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline
 
 from modeling.errors import TrainingError
 from modeling.features import BLANK, prepare_features
-from modeling.pipeline import build_pipeline
+from modeling.metrics import curves, evaluate
+from modeling.pipeline import ALGORITHMS, fit_calibrated, single_threaded
+from modeling.segments import find_segments
+from modeling.validation import Validation, plan_validation, shuffled_split
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 
 MIN_PER_CLASS = 10
-TEST_SHARE = 0.2
 # Permutation importance is measured on at most this many held-out rows:
 # enough for a stable ranking, bounded time on large files.
 IMPORTANCE_ROWS = 2000
+DEFAULT_THRESHOLDS = {"Hot": 0.7, "Warm": 0.3}
+
+
+@dataclass
+class Candidate:
+    algorithm: str
+    positions: np.ndarray
+    proba: np.ndarray
+    model: BaseEstimator
+    split: tuple[np.ndarray, np.ndarray]
+    auc: float
 
 
 @dataclass
 class TrainedModel:
-    pipeline: Pipeline
+    model: BaseEstimator
+    algorithm: str
     metrics: dict
+    validation: dict
     importances: list[dict]
+    segments: list[dict]
     baseline_row: dict
     holdout: dict
+    curves: dict
+    candidates: dict = field(default_factory=dict)
 
 
 def check_trainable(y: pd.Series) -> None:
@@ -69,70 +81,98 @@ def train_and_evaluate(
     kinds: dict[str, str],
     algorithm: str,
     *,
+    order: pd.Series | None = None,
+    thresholds: dict[str, float] | None = None,
     random_state: int = 0,
     progress: Progress | None = None,
 ) -> TrainedModel:
-    """Fit on 80% of the leads, measure on the other 20%, then refit on all.
+    """Validate, explain and fit a calibrated model on the leads with an outcome.
 
-    `frame` holds the leads with an outcome, `y` their outcome as 0/1, and
-    `kinds` the feature columns to use with their kind.
+    `frame` holds those leads, `y` their outcome as 0/1, `kinds` the feature
+    columns with their kind, `order` their time when known (then validation
+    is time-based), `algorithm` one of ALGORITHMS or "auto" (the best by
+    validated ROC AUC).
     """
     report = progress or (lambda percent, stage: None)
     check_trainable(y)
-    X = prepare_features(frame, kinds)
-    y = y.astype(int)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=TEST_SHARE, stratify=y, random_state=random_state
+    X = prepare_features(frame, kinds).reset_index(drop=True)
+    y_all = y.to_numpy().astype(int)
+    order = None if order is None else order.reset_index(drop=True)
+    validation = plan_validation(pd.Series(y_all), order=order, random_state=random_state)
+
+    names = ALGORITHMS if algorithm == "auto" else (algorithm,)
+    candidates = [
+        validate(kinds, name, X, y_all, validation, report, step, len(names))
+        for step, name in enumerate(names)
+    ]
+    best = max(candidates, key=lambda c: c.auc)
+    held_y = y_all[best.positions]
+    metrics = evaluate(held_y, best.proba, thresholds=thresholds or DEFAULT_THRESHOLDS)
+    if validation.kind == "time":
+        report(62, "Comparing with a shuffled test")
+        metrics["shuffled_roc_auc"] = shuffled_auc(kinds, best.algorithm, X, y_all)
+
+    report(70, "Finding what drives conversion")
+    train, test = best.split
+    importances = column_importances(best.model, X.iloc[test], y_all[test], random_state)
+    add_directions(importances, X, y_all)
+    report(78, "Looking for groups of leads that convert far above average")
+    segments = find_segments(X, pd.Series(y_all), train, test)
+
+    report(85, "Training the final model on every lead")
+    final = fit_calibrated(kinds, best.algorithm, X, pd.Series(y_all),
+                           random_state=random_state)
+    single_threaded(final)
+    return TrainedModel(
+        model=final,
+        algorithm=best.algorithm,
+        metrics=metrics,
+        validation=validation.to_dict(),
+        importances=importances,
+        segments=segments,
+        baseline_row=typical_row(X),
+        holdout={"proba": best.proba.round(5).tolist(), "y": held_y.tolist()},
+        curves=curves(held_y, best.proba),
+        candidates={c.algorithm: round(c.auc, 4) for c in candidates},
     )
 
-    report(20, "Training on 80% of the leads")
-    pipeline = build_pipeline(kinds, algorithm, random_state=random_state)
-    pipeline.fit(X_train, y_train)
 
-    report(45, "Measuring accuracy on the 20% held back")
-    test_proba = proba_for(pipeline, X_test)
-    metrics = evaluate(pipeline, X_test, y_test)
-    metrics["n_train"], metrics["n_test"] = len(X_train), len(X_test)
-
-    report(60, "Finding what drives conversion")
-    importances = column_importances(pipeline, X_test, y_test, random_state)
-
-    report(80, "Training the final model on every lead")
-    final = build_pipeline(kinds, algorithm, random_state=random_state)
-    final.fit(X, y)
-    single_threaded(final)
-    holdout = {"proba": test_proba.round(5).tolist(), "y": y_test.tolist()}
-    return TrainedModel(final, metrics, importances, typical_row(X), holdout)
-
-
-def single_threaded(pipeline: Pipeline) -> None:
-    """Predict on one thread: scoring one lead is faster without a thread
-    pool, and web and worker processes already run side by side."""
-    classifier = pipeline.named_steps["classifier"]
-    if "n_jobs" in classifier.get_params():
-        classifier.set_params(n_jobs=1)
+def validate(
+    kinds: dict[str, str],
+    algorithm: str,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    validation: Validation,
+    report: Progress,
+    step: int,
+    n_steps: int,
+) -> Candidate:
+    """Score every test lead of every split with a model that never saw it."""
+    positions, probas = [], []
+    n_folds = len(validation.splits)
+    for fold, (train, test) in enumerate(validation.splits, start=1):
+        done = (step * n_folds + fold - 1) / (n_steps * n_folds)
+        label = f"Testing {algorithm}: fold {fold} of {n_folds}"
+        report(10 + int(50 * done), label)
+        model = fit_calibrated(kinds, algorithm, X.iloc[train], pd.Series(y[train]))
+        positions.append(test)
+        probas.append(model.predict_proba(X.iloc[test])[:, 1])
+    positions, proba = np.concatenate(positions), np.concatenate(probas)
+    auc = float(roc_auc_score(y[positions], proba))
+    return Candidate(algorithm, positions, proba, model, (train, test), auc)
 
 
-def evaluate(pipeline: Pipeline, X: pd.DataFrame, y: pd.Series) -> dict:
-    """Return the held-out metrics the model page and the shell report."""
-    proba = pipeline.predict_proba(X)[:, 1]
-    predicted = (proba >= 0.5).astype(int)
-    rate = float(y.mean())
-    tn, fp, fn, tp = confusion_matrix(y, predicted, labels=[0, 1]).ravel()
-    return {
-        "roc_auc": float(roc_auc_score(y, proba)),
-        "pr_auc": float(average_precision_score(y, proba)),
-        "accuracy": float(accuracy_score(y, predicted)),
-        # What a model that always says "not converted" would score.
-        "baseline_accuracy": max(rate, 1 - rate),
-        "brier": float(brier_score_loss(y, proba)),
-        "conversion_rate": rate,
-        "confusion": {"tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp)},
-    }
+def shuffled_auc(
+    kinds: dict[str, str], algorithm: str, X: pd.DataFrame, y: np.ndarray
+) -> float:
+    """Return the AUC a shuffled split gives, to show what time order costs."""
+    train, test = shuffled_split(pd.Series(y))
+    model = fit_calibrated(kinds, algorithm, X.iloc[train], pd.Series(y[train]))
+    return float(roc_auc_score(y[test], model.predict_proba(X.iloc[test])[:, 1]))
 
 
 def column_importances(
-    pipeline: Pipeline, X: pd.DataFrame, y: pd.Series, random_state: int
+    model: BaseEstimator, X: pd.DataFrame, y: np.ndarray, random_state: int
 ) -> list[dict]:
     """Return each original column's permutation importance, largest first.
 
@@ -144,11 +184,11 @@ def column_importances(
             X, y, train_size=IMPORTANCE_ROWS, stratify=y, random_state=random_state
         )
     result = permutation_importance(
-        pipeline, X, y, scoring="roc_auc", n_repeats=3,
+        model, X, y, scoring="roc_auc", n_repeats=3,
         random_state=random_state, n_jobs=1,
     )
     ranked = sorted(
-        zip(X.columns, result.importances_mean, result.importances_std),
+        zip(X.columns, result.importances_mean, result.importances_std, strict=True),
         key=lambda item: item[1],
         reverse=True,
     )
@@ -157,6 +197,39 @@ def column_importances(
          "spread": round(float(std), 5)}
         for column, mean, std in ranked
     ]
+
+
+def add_directions(importances: list[dict], X: pd.DataFrame, y: np.ndarray) -> None:
+    """Add to each importance which values raise and which lower the chance."""
+    for item in importances:
+        raises, lowers = value_directions(X[item["column"]], y)
+        item["raises"], item["lowers"] = raises, lowers
+
+
+def value_directions(values: pd.Series, y: np.ndarray) -> tuple[list[str], list[str]]:
+    """Return short phrases for the values converting above and below average."""
+    average = y.mean()
+    if pd.api.types.is_numeric_dtype(values):
+        filled = values.notna().to_numpy()
+        if filled.sum() < 20 or values.nunique() < 2:
+            return [], []
+        high = values >= values.quantile(0.75)
+        low = values <= values.quantile(0.25)
+        high_rate = y[high.to_numpy() & filled].mean()
+        low_rate = y[low.to_numpy() & filled].mean()
+        if abs(high_rate - low_rate) < 0.02:
+            return [], []
+        return (["higher values"], ["lower values"]) if high_rate > low_rate else (
+            ["lower values"], ["higher values"])
+    if not pd.api.types.is_object_dtype(values):
+        return [], []
+    rates = pd.DataFrame({"v": values.to_numpy(), "y": y}).groupby("v")["y"].agg(
+        ["mean", "size"])
+    rates = rates[rates["size"] >= max(20, len(y) // 100)]
+    label = lambda v: "blank" if v == BLANK else str(v)  # noqa: E731
+    up = rates[rates["mean"] >= average * 1.2].sort_values("mean", ascending=False)
+    down = rates[rates["mean"] <= average * 0.8].sort_values("mean")
+    return [label(v) for v in up.index[:3]], [label(v) for v in down.index[:3]]
 
 
 def typical_row(X: pd.DataFrame) -> dict:
@@ -183,8 +256,3 @@ def split_by_outcome(
     """Return (leads with an outcome, their outcome, leads still open)."""
     known = y.notna().to_numpy()
     return frame[known], y[known], frame[~known]
-
-
-def proba_for(pipeline: Pipeline, X: pd.DataFrame) -> np.ndarray:
-    """Return the chance of converting for each prepared row."""
-    return pipeline.predict_proba(X)[:, 1]

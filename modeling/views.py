@@ -1,13 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from datasets.intake import sufficiency
 from datasets.models import Dataset
 from modeling import charts, jobs
 from modeling.forms import TrainingForm
 from modeling.models import ModelVersion, TrainingRun
-from modeling.presenting import metric_cards
+from modeling import presenting
 
 
 @login_required
@@ -15,11 +16,10 @@ def train(request: HttpRequest, pk: int) -> HttpResponse:
     dataset = get_object_or_404(Dataset, pk=pk, status=Dataset.Status.READY)
     if not dataset.is_mapped:
         return redirect("datasets:mapping", dataset.pk)
-    form = TrainingForm(request.POST or None)
+    dates = [c["name"] for c in dataset.profile if c["kind"] == "date"]
+    form = TrainingForm(request.POST or None, date_columns=dates)
     if request.method == "POST" and form.is_valid():
-        run = jobs.enqueue_training(
-            dataset, algorithm=form.cleaned_data["algorithm"], user=request.user
-        )
+        run = jobs.enqueue_training(dataset, user=request.user, **form.cleaned_data)
         return redirect("modeling:run", run.pk)
 
     level, message = sufficiency(dataset.outcome_counts)
@@ -35,6 +35,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if version is not None:
         return redirect("modeling:version", version.pk)
     return render(request, "modeling/run.html", {"run": run, "step": "train"})
+
+
+@login_required
+@require_POST
+def cancel_run(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(TrainingRun, pk=pk)
+    jobs.cancel_training(run)
+    return redirect("modeling:run", run.pk)
 
 
 @login_required
@@ -58,9 +66,8 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "version": version,
-        "cards": metric_cards(version.metrics),
-        "confusion": version.metrics.get("confusion", {}),
-        "importance_chart": charts.importance_figure(version.importances),
         "step": "review",
+        "charts": charts.model_charts(version),
+        **presenting.version_page(version),
     }
     return render(request, "modeling/version.html", context)

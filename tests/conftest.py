@@ -4,10 +4,11 @@ import os
 from pathlib import Path
 
 import django_rq
-import numpy as np
 import pandas as pd
 import pytest
 from rq import SimpleWorker
+
+from tests.builders import make_leads
 
 QUEUES = ("training", "scoring", "delivery")
 
@@ -75,23 +76,6 @@ def run_jobs(queues):
         worker.work(burst=True)
 
     return run
-
-
-def make_leads(n: int = 600, *, random_state: int = 0) -> pd.DataFrame:
-    """Return a lead history where source and time on site drive conversion."""
-    rng = np.random.default_rng(random_state)
-    source = rng.choice(["Google", "Referral", "Newsletter", "Event"], size=n)
-    minutes = rng.gamma(2.0, 8.0, size=n).round(1)
-    employees = rng.choice(["1-10", "11-50", "51-200", "200+"], size=n)
-    logit = -3.0 + 0.12 * minutes + np.where(source == "Referral", 2.0, 0.0)
-    converted = rng.random(n) < 1 / (1 + np.exp(-logit))
-    return pd.DataFrame({
-        "Lead ID": [f"L{i:05d}" for i in range(n)],
-        "Source": source,
-        "Minutes on site": minutes,
-        "Employees": employees,
-        "Converted": np.where(converted, "Yes", "No"),
-    })
 
 
 @pytest.fixture

@@ -15,10 +15,11 @@ document.addEventListener("DOMContentLoaded", () => {
     stage.textContent = run.stage || run.status;
     if (run.model_url) {
       window.location.assign(run.model_url);
-    } else if (run.status === "failed") {
+    } else if (run.status === "failed" || run.status === "cancelled") {
       document.getElementById("run-error-text").textContent = run.error;
       errorBox.hidden = false;
-      stage.textContent = "Training failed";
+      document.getElementById("cancel-form").hidden = true;
+      stage.textContent = run.status === "failed" ? "Training failed" : "Cancelled";
     } else {
       setTimeout(poll, 1000);
     }

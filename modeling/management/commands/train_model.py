@@ -1,17 +1,16 @@
 import time
 
 from django.core.management.base import CommandError
-from rq import Worker
-
 import django_rq
 from datasets import intake
 from datasets.storing import dataset_from_path
 from leadscore_site.commands import LeadscoreCommand
 from modeling import jobs
-from modeling.models import ModelVersion, TrainingRun
-from modeling.pipeline import ALGORITHMS
+from modeling.models import ROW_ORDER, Algorithm, ModelVersion, TrainingRun
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 0.5
+# How long a worker gets to pick up the job before the command runs it.
+WORKER_GRACE_SECONDS = 3.0
 
 
 class Command(LeadscoreCommand):
@@ -26,7 +25,11 @@ class Command(LeadscoreCommand):
         parser.add_argument("--exclude", nargs="*", default=[], metavar="COLUMN")
         parser.add_argument("--include", nargs="*", default=[], metavar="COLUMN",
                             help="keep a column the leakage check would leave out")
-        parser.add_argument("--algorithm", choices=ALGORITHMS, default="logistic")
+        parser.add_argument("--algorithm", choices=Algorithm.values, default="logistic")
+        parser.add_argument(
+            "--time-order", default="", metavar="COLUMN|rows",
+            help="test on the newest leads, ordered by a date column or by row",
+        )
         parser.add_argument("--timeout", type=int, default=3600)
 
     def run(self, **options) -> dict:
@@ -47,8 +50,9 @@ class Command(LeadscoreCommand):
             excluded.setdefault(column, "Left out on the command line.")
         intake.save_mapping(dataset, frame, target=options["target"],
                             positive=advice.positive, excluded=excluded)
+        order = ROW_ORDER if options["time_order"] == "rows" else options["time_order"]
         run = jobs.enqueue_training(
-            dataset, algorithm=options["algorithm"], is_async=worker_listening()
+            dataset, algorithm=options["algorithm"], time_order=order
         )
         run = wait_for(run, options["timeout"])
         if run.status != TrainingRun.Status.SUCCEEDED:
@@ -64,26 +68,34 @@ class Command(LeadscoreCommand):
                 f"{k} {v:.3f}" for k, v in result["metrics"].items()),
             "excluded columns:",
             *(f"  {c}: {r}" for c, r in result["excluded"].items()),
+            f"validation: {result['validation'].get('description', '')}",
             "importance per column:",
             *(f"  {i['column']}: {i['importance']:.4f}" for i in result["importances"]),
+            "segments:",
+            *(f"  {s['text']}" for s in result["segments"]),
         ]
         return "\n".join(lines)
 
 
-def worker_listening() -> bool:
-    """Return whether an RQ worker serves the training queue right now."""
-    queue = django_rq.get_queue(jobs.QUEUE)
-    return bool(Worker.all(queue=queue))
-
-
 def wait_for(run: TrainingRun, timeout: int) -> TrainingRun:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Wait for a worker to finish the run; if none takes the job within a
+    few seconds, take it back from the queue and run it here."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
         run.refresh_from_db()
         if run.is_finished:
             return run
+        idle = time.monotonic() - started > WORKER_GRACE_SECONDS
+        if idle and run.status == TrainingRun.Status.QUEUED and take_back(run):
+            jobs.train_model_job(run.pk)
+            continue
         time.sleep(POLL_SECONDS)
     raise CommandError(f"training run {run.pk} did not finish in {timeout}s")
+
+
+def take_back(run: TrainingRun) -> bool:
+    """Remove the run's job from the queue; True if no worker had it yet."""
+    return bool(django_rq.get_queue(jobs.QUEUE).remove(run.job_id))
 
 
 def report(version: ModelVersion) -> dict:
@@ -94,8 +106,15 @@ def report(version: ModelVersion) -> dict:
         "rows_trained": version.n_trained,
         "rows_open": version.n_open,
         "excluded": version.excluded,
-        "metrics": {key: metrics[key] for key in
-                    ("roc_auc", "accuracy", "baseline_accuracy", "pr_auc", "brier")},
+        "metrics": {key: metrics[key] for key in METRICS if key in metrics},
+        "roc_auc_ci": metrics.get("roc_auc_ci"),
+        "validation": version.validation,
+        "candidates": version.candidates,
         "fit_seconds": round(metrics.get("fit_seconds", 0.0), 2),
         "importances": version.importances,
+        "segments": version.segments,
     }
+
+
+METRICS = ("roc_auc", "accuracy", "baseline_accuracy", "pr_auc", "brier",
+           "shuffled_roc_auc")
