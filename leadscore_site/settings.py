@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "datasets",
     "modeling",
     "routing",
+    # --- routing: scoring API (issue 5) ---
+    "rest_framework",
+    "drf_spectacular",
+    # --- end routing ---
 ]
 
 MIDDLEWARE = [
@@ -131,3 +135,40 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
     "loggers": {"django": {"level": "WARNING", "propagate": True}},
 }
+
+# --- routing: scoring API, deliveries and e-mail (issue 5) ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["routing.api_auth.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["routing.api_auth.HasApiToken"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "routing.api_errors.error_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Leadscore scoring API",
+    "DESCRIPTION": "Score leads, add qualification answers, record outcomes.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
+# Webhooks may not reach loopback, private or metadata addresses unless the
+# host is listed here (tests list 127.0.0.1).
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Seconds RQ waits before each retry of a failed delivery; one retry per entry.
+DELIVERY_RETRY_INTERVALS = [
+    int(s) for s in env_list("DELIVERY_RETRY_INTERVALS", default=["10", "60", "300"])
+]
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="leadscore@localhost")
+# --- end routing ---

@@ -11,6 +11,9 @@ urlpatterns = [
     path("datasets/", include("datasets.urls")),
     path("models/", include("modeling.urls")),
     path("leads/", include("routing.urls")),
+    # --- routing: scoring API and its schema (issue 5) ---
+    path("api/v1/", include("routing.api_urls")),
+    # --- end routing ---
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,8 @@
 """Write scored leads to CSV files that are safe to open in a spreadsheet."""
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -32,15 +34,22 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def score_frame(frame: pd.DataFrame, version: ModelVersion) -> pd.DataFrame:
     """Return the rows with `probability`, `tier` and `reasons` appended."""
-    tiers = Tier.objects.ordered()
-    scored = predict_leads(version, frame)
+    return scored_rows(frame, predict_leads(version, frame), Tier.objects.ordered())
+
+
+def scored_rows(
+    frame: pd.DataFrame, scored: pd.DataFrame, tiers: Sequence
+) -> pd.DataFrame:
+    """Return the rows with predict_leads' results appended as plain text."""
     return frame.assign(
         probability=scored["probability"].round(4),
         tier=[assign_tier(p, tiers).name for p in scored["probability"]],
-        reasons=["; ".join(r["text"] for r in reasons) for reasons in scored["reasons"]],
+        reasons=["; ".join(r["text"] for r in rs) for rs in scored["reasons"]],
     )
 
 
-def write_scored_csv(frame: pd.DataFrame, path: str | Path) -> None:
+def write_scored_csv(
+    frame: pd.DataFrame, out: str | Path | IO[str], *, header: bool = True
+) -> None:
     """Write scored rows as UTF-8 CSV, formulas escaped."""
-    escape_frame(frame).to_csv(path, index=False)
+    escape_frame(frame).to_csv(out, index=False, header=header)

@@ -1,4 +1,10 @@
+from django import forms
+from django.db import models
+from django.forms import modelformset_factory
+
 from datasets.forms import UploadForm
+from routing.actions import UnsafeUrlError, check_webhook_url, split_addresses
+from routing.models import Delivery, Lead, RoutingRule, Tier
 
 
 class NewLeadsForm(UploadForm):
@@ -9,3 +15,137 @@ class NewLeadsForm(UploadForm):
             "Same columns as your lead history; the outcome column may be "
             "missing or blank."
         )
+
+
+class LeadFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False)
+    tier = forms.CharField(required=False)
+    source = forms.CharField(required=False)
+    owner = forms.CharField(required=False)
+    status = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any status"), ("open", "Open"), ("won", "Won"), ("lost", "Lost")
+        ],
+    )
+    since = forms.DateField(label="Scored from", required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="to", required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    dataset = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"search": data.get("q", ""), "tier": data.get("tier", ""),
+                "source": data.get("source", ""), "owner": data.get("owner", ""),
+                "status": data.get("status", ""), "since": data.get("since"),
+                "until": data.get("until"), "dataset": data.get("dataset")}
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Lead.Outcome.choices, required=False)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class OutcomeUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV of outcomes",
+        help_text="Columns: external_id (or lead_id) and outcome (won or lost).",
+    )
+
+
+def single_lead_form(kinds: dict[str, str], data=None) -> forms.Form:
+    """Return a form with one field per column the model reads."""
+    form = forms.Form(data)
+    form.fields["external_id"] = forms.CharField(
+        label="Your ID for this lead", required=False, max_length=255
+    )
+    for name, kind in kinds.items():
+        if kind == "number":
+            field = forms.FloatField(label=name, required=False)
+        elif kind == "date":
+            field = forms.DateField(label=name, required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+        else:
+            field = forms.CharField(label=name, required=False)
+        form.fields[f"f_{len(form.fields)}"] = field
+    return form
+
+
+class TierForm(forms.ModelForm):
+    class Meta:
+        model = Tier
+        fields = ["name", "min_probability", "colour", "follow_up"]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+
+    def clean_min_probability(self) -> float:
+        value = self.cleaned_data["min_probability"]
+        if not 0 <= value <= 1:
+            raise forms.ValidationError("Give a share between 0 and 1, e.g. 0.7.")
+        return value
+
+
+TierFormSet = modelformset_factory(Tier, form=TierForm, extra=1, can_delete=True)
+
+
+class TierPreviewForm(forms.Form):
+    leads_per_week = forms.FloatField(
+        label="New leads a week", min_value=0, required=False,
+        help_text="Filled in from the last four weeks of scoring.",
+    )
+    capacity = forms.IntegerField(
+        label="My team can call this many leads a week", min_value=0, required=False,
+        help_text="Sets the top tier's threshold from recent scores.",
+    )
+
+
+def _https_by_default(field: models.Field, **kwargs) -> forms.Field:
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = ["tier", "kind", "url", "recipients", "to_owner", "filter_field",
+                  "filter_value", "is_active"]
+        labels = {
+            "filter_field": "Only when this field", "filter_value": "has this value"
+        }
+        formfield_callback = staticmethod(_https_by_default)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == RoutingRule.Kind.WEBHOOK:
+            try:
+                check_webhook_url(data.get("url") or "")
+            except UnsafeUrlError as error:
+                self.add_error("url", str(error))
+        if kind == RoutingRule.Kind.EMAIL and not (
+            split_addresses(data.get("recipients") or "") or data.get("to_owner")
+        ):
+            self.add_error("recipients", "Give at least one address, or tick owner.")
+        if bool(data.get("filter_field")) != bool(data.get("filter_value")):
+            self.add_error("filter_value", "Give both the field and its value.")
+        return data
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Integration name", max_length=80)
+
+
+class DeliveryFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *Delivery.Status.choices]
+    )
+    kind = forms.ChoiceField(
+        label="Action", required=False,
+        choices=[("", "Any action"), *RoutingRule.Kind.choices],
+    )
+    lead = forms.CharField(label="Lead (ID or external ID)", required=False)
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {key: data.get(key, "") for key in ("status", "kind", "lead")}

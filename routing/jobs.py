@@ -1,15 +1,18 @@
 """Background jobs that score uploaded leads (RQ queue `scoring`)."""
 
 import logging
+import tempfile
+from pathlib import Path
 
 import django_rq
+from django.core.files import File
 
 from datasets.errors import DatasetError
 from datasets.intake import load_table, outcome_of
 from datasets.models import Dataset
 from modeling.errors import TrainingError
 from modeling.models import ModelVersion
-from routing.leads import score_and_store
+from routing.leads import score_file
 from routing.models import ScoringRun
 
 logger = logging.getLogger(__name__)
@@ -36,7 +39,7 @@ def score_dataset_job(scoring_run_id: int) -> int:
     run.mark(ScoringRun.Status.RUNNING)
     try:
         frame = open_leads(run.dataset)
-        count = score_and_store(frame, run.model_version, dataset=run.dataset)
+        count = _score_to_file(run, frame)
     except (DatasetError, TrainingError) as error:
         run.mark(ScoringRun.Status.FAILED, error=str(error))
         return 0
@@ -49,6 +52,22 @@ def score_dataset_job(scoring_run_id: int) -> int:
         )
         raise
     run.mark(ScoringRun.Status.SUCCEEDED, n_scored=count)
+    return count
+
+
+def _score_to_file(run: ScoringRun, frame) -> int:
+    # Known limit: the upload is read whole (datasets' reader) before it is
+    # scored in chunks, so a very large file needs memory for its table, and
+    # one worker scores it. Leads from files trigger no tier actions.
+    run.n_total = len(frame)
+    run.save(update_fields=["n_total"])
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as out:
+        count = score_file(frame, run.model_version, out, dataset=run.dataset,
+                           progress=run.report_progress)
+        out.seek(0)
+        name = f"{Path(run.dataset.original_name).stem}-scored.csv"
+        run.output.save(name, File(out), save=False)
+    run.save(update_fields=["output"])
     return count
 
 

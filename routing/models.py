@@ -1,5 +1,6 @@
 """Scored leads and the tiers they fall into."""
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +49,11 @@ class Tier(models.Model):
 
 
 class Lead(models.Model):
+    class Outcome(models.TextChoices):
+        OPEN = "", "Open"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
     dataset = models.ForeignKey(
         Dataset, null=True, blank=True, on_delete=models.CASCADE, related_name="leads"
     )
@@ -61,6 +67,19 @@ class Lead(models.Model):
     )
     reasons = models.JSONField(default=list)
     scored_at = models.DateTimeField(auto_now_add=True)
+    # Where the lead came in: an API token's name, "web form" or a file name.
+    source = models.CharField(max_length=255, blank=True, db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="owned_leads",
+    )
+    outcome = models.CharField(
+        max_length=8, choices=Outcome.choices, blank=True, default=""
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    # Set when a tier's call-queue action put the lead in the sales queue.
+    queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-probability"]
@@ -91,6 +110,10 @@ class ScoringRun(models.Model):
         max_length=16, choices=Status.choices, default=Status.QUEUED
     )
     n_scored = models.PositiveIntegerField(default=0)
+    n_total = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0)
+    # The upload with probability, tier and reasons appended, for download.
+    output = models.FileField(upload_to="scored/", blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -98,8 +121,142 @@ class ScoringRun(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def get_absolute_url(self) -> str:
+        return reverse("routing:run", args=[self.pk])
+
+    def report_progress(self, n_scored: int) -> None:
+        """Record progress with a direct UPDATE so the page sees it at once."""
+        percent = int(100 * n_scored / self.n_total) if self.n_total else 0
+        ScoringRun.objects.filter(pk=self.pk).update(
+            n_scored=n_scored, progress=percent
+        )
+
     def mark(self, status: str, *, error: str = "", n_scored: int = 0) -> None:
         self.status, self.error, self.n_scored = status, error, n_scored
         if status in (self.Status.SUCCEEDED, self.Status.FAILED):
             self.finished_at = timezone.now()
-        self.save(update_fields=["status", "error", "n_scored", "finished_at"])
+        if status == self.Status.SUCCEEDED:
+            self.progress = 100
+        self.save(
+            update_fields=["status", "error", "n_scored", "finished_at", "progress"]
+        )
+
+
+class Score(models.Model):
+    """One scoring of a lead: its history, and what its deliveries hang on."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="scores")
+    probability = models.FloatField()
+    tier = models.ForeignKey(Tier, null=True, on_delete=models.SET_NULL)
+    tier_name = models.CharField(max_length=40, blank=True)
+    reasons = models.JSONField(default=list)
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scored_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-scored_at", "-pk"]
+
+
+class RoutingRule(models.Model):
+    """An action a tier triggers after scoring, optionally only when a field
+    of the lead has a given value."""
+
+    class Kind(models.TextChoices):
+        CALL_QUEUE = "call_queue", "Call queue"
+        WEBHOOK = "webhook", "Webhook"
+        EMAIL = "email", "E-mail"
+
+    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    url = models.URLField(max_length=500, blank=True)
+    secret = models.CharField(max_length=64, blank=True)
+    recipients = models.TextField(
+        blank=True, help_text="E-mail addresses, one per line or comma-separated."
+    )
+    to_owner = models.BooleanField(
+        default=False, help_text="Also e-mail the lead's owner."
+    )
+    filter_field = models.CharField(max_length=255, blank=True)
+    filter_value = models.CharField(max_length=255, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tier", "pk"]
+
+    def __str__(self) -> str:
+        where = f" when {self.filter_field} is {self.filter_value}" * bool(
+            self.filter_field
+        )
+        return f"{self.tier}: {self.get_kind_display()}{where}"
+
+
+class Delivery(models.Model):
+    """One rule's action for one scoring; its attempts say what happened."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RETRYING = "retrying", "Retrying"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    rule = models.ForeignKey(
+        RoutingRule, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    score = models.ForeignKey(
+        Score, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    n_attempts = models.PositiveIntegerField(default=0)
+    n_resends = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Nothing is sent twice for one scoring, unless an admin re-sends.
+            models.UniqueConstraint(fields=["rule", "score"], name="one_delivery")
+        ]
+
+
+class DeliveryAttempt(models.Model):
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempts"
+    )
+    number = models.PositiveIntegerField()
+    ok = models.BooleanField(default=False)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    response_ms = models.FloatField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    attempted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+
+
+class ApiToken(models.Model):
+    """A secret for one integration; only its SHA-256 is stored."""
+
+    name = models.CharField(max_length=80, unique=True)
+    prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

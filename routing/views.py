@@ -1,62 +1,186 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from datasets.models import Dataset
 from datasets.views import create_dataset
 from modeling.models import ModelVersion
-from routing.forms import NewLeadsForm
+from routing import forms
+from routing.intake import check_lead
 from routing.jobs import enqueue_scoring
+from routing.leads import record_outcome, score_incoming
+from routing.listing import export_rows, filter_leads
 from routing.models import Lead, ScoringRun, Tier
+from routing.outcomes import import_outcomes, outcome_history
+from routing.queue import call_queue, claim
 
 PAGE_SIZE = 50
 
 
 @login_required
 def lead_list(request: HttpRequest) -> HttpResponse:
-    leads = Lead.objects.select_related("tier", "dataset").order_by("-probability")
-    tier = request.GET.get("tier", "")
-    if tier:
-        leads = leads.filter(tier__name=tier)
-    dataset = request.GET.get("dataset", "")
-    if dataset.isdigit():
-        leads = leads.filter(dataset_id=int(dataset))
-    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    form = forms.LeadFilterForm(request.GET)
+    page = Paginator(filter_leads(**form.filters()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
-        "page": page,
-        "tiers": Tier.objects.ordered(),
-        "tier": tier,
-        "dataset": dataset,
-        "active": ModelVersion.active(),
+        "page": page, "form": form, "query": query.urlencode(),
+        "tiers": Tier.objects.ordered(), "active": ModelVersion.active(),
         "pending": ScoringRun.objects.filter(
             status__in=[ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING]
         ).exists(),
         "failed": ScoringRun.objects.filter(status=ScoringRun.Status.FAILED).first(),
-        "step": "score",
+        "outcomes": Lead.Outcome.choices, "step": "score",
     }
     return render(request, "routing/lead_list.html", context)
 
 
 @login_required
+def export_leads(request: HttpRequest) -> StreamingHttpResponse:
+    form = forms.LeadFilterForm(request.GET)
+    response = StreamingHttpResponse(
+        export_rows(filter_leads(**form.filters())), content_type="text/csv"
+    )
+    response["Content-Disposition"] = 'attachment; filename="leads.csv"'
+    return response
+
+
+@login_required
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead.objects.select_related("tier", "model_version"), pk=pk)
-    return render(request, "routing/lead_detail.html", {"lead": lead})
+    lead = get_object_or_404(
+        Lead.objects.select_related("tier", "model_version", "owner"), pk=pk
+    )
+    context = {"lead": lead, "history": lead.scores.select_related("tier")[:50],
+               "outcomes": Lead.Outcome.choices,
+               "deliveries": lead.deliveries.select_related("rule")[:20]}
+    return render(request, "routing/lead_detail.html", context)
+
+
+@login_required
+@require_POST
+def set_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=pk)
+    form = forms.OutcomeForm(request.POST)
+    if form.is_valid():
+        record_outcome(lead, form.cleaned_data["outcome"])
+        messages.success(request, f"{lead}: outcome saved.")
+    return redirect(_next(request, form) or lead.get_absolute_url())
+
+
+def _next(request: HttpRequest, form) -> str:
+    target = form.cleaned_data.get("next", "") if form.is_valid() else ""
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()})
+    return target if safe else ""
+
+
+@login_required
+@require_POST
+def claim_lead(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=pk)
+    if claim(lead, request.user):
+        messages.success(request, f"{lead} is yours to call.")
+    else:
+        messages.error(request, f"{lead} was already claimed by someone else.")
+    return redirect("routing:queue")
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    page = Paginator(call_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "outcomes": Lead.Outcome.choices}
+    return render(request, "routing/queue.html", context)
+
+
+@login_required
+def upload_outcomes(request: HttpRequest) -> HttpResponse:
+    form = forms.OutcomeUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = import_outcomes(form.cleaned_data["file"].read())
+    context = {"form": form, "result": result,
+               "n_known": Lead.objects.exclude(outcome="").count()}
+    return render(request, "routing/outcomes.html", context)
+
+
+@login_required
+def outcome_history_csv(request: HttpRequest) -> HttpResponse:
+    from routing.export import escape_frame
+
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="outcome_history.csv"'
+    escape_frame(outcome_history()).to_csv(response, index=False)
+    return response
+
+
+@login_required
+def score_one(request: HttpRequest) -> HttpResponse:
+    active = ModelVersion.active()
+    kinds = active.column_kinds if active else {}
+    form = forms.single_lead_form(kinds, request.POST or None)
+    if request.method != "POST" or active is None or not form.is_valid():
+        context = {"form": form, "active": active}
+        return render(request, "routing/score_one.html", context)
+
+    values = [form.cleaned_data[f"f_{i}"] for i in range(1, len(kinds) + 1)]
+    fields = {name: _plain(v) for name, v in zip(kinds, values)} | {
+        "external_id": form.cleaned_data["external_id"]}
+    [score] = score_incoming([check_lead(fields, kinds)], active, source="web form")
+    return redirect(score.lead.get_absolute_url())
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @login_required
 def upload_new_leads(request: HttpRequest) -> HttpResponse:
     active = ModelVersion.active()
-    form = NewLeadsForm(request.POST or None, request.FILES or None)
+    form = forms.NewLeadsForm(request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid() or active is None:
         context = {"form": form, "active": active, "step": "score"}
         return render(request, "routing/upload.html", context)
 
-    dataset = create_dataset(request, form.cleaned_data["file"], Dataset.Purpose.NEW_LEADS)
+    upload = form.cleaned_data["file"]
+    dataset = create_dataset(request, upload, Dataset.Purpose.NEW_LEADS)
     if dataset.status == Dataset.Status.FAILED:
         return redirect("datasets:preview", dataset.pk)
-    enqueue_scoring(dataset, active)
-    messages.success(request, f"Scoring the {dataset.row_count:,} leads of "
-                     f"{dataset.original_name}; they appear below as they finish.")
-    return redirect(f"{redirect('routing:leads').url}?dataset={dataset.pk}")
+    run = enqueue_scoring(dataset, active)
+    return redirect(run.get_absolute_url())
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(ScoringRun.objects.select_related("dataset"), pk=pk)
+    return render(request, "routing/run.html", {"run": run, "step": "score"})
+
+
+@login_required
+def run_status(request: HttpRequest, pk: int) -> JsonResponse:
+    run = get_object_or_404(ScoringRun, pk=pk)
+    return JsonResponse({
+        "status": run.status, "progress": run.progress, "n_scored": run.n_scored,
+        "n_total": run.n_total, "error": run.error,
+        "download_url": f"{run.get_absolute_url()}download/" if run.output else "",
+    })
+
+
+@login_required
+def run_download(request: HttpRequest, pk: int) -> FileResponse:
+    run = get_object_or_404(ScoringRun, pk=pk, status=ScoringRun.Status.SUCCEEDED)
+    if not run.output:
+        raise Http404("This run wrote no file.")
+    return FileResponse(run.output.open("rb"), as_attachment=True,
+                        filename=run.output.name.rsplit("/", 1)[-1])

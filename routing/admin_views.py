@@ -1,0 +1,142 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from routing import forms
+from routing.access import admin_required
+from routing.deliveries import resend
+from routing.models import ApiToken, Delivery, RoutingRule, Tier
+from routing.tier_editing import posted_bands, preview_for, top_threshold_for
+from routing.tier_editing import weekly_volume
+from routing.tokens import create_token, revoke_token
+
+
+@login_required
+@admin_required
+def tiers(request: HttpRequest) -> HttpResponse:
+    Tier.objects.ordered()  # seeds the defaults if none are left
+    formset = forms.TierFormSet(request.POST or None, queryset=Tier.objects.all())
+    options = forms.TierPreviewForm(
+        request.POST or None, initial={"leads_per_week": weekly_volume()}
+    )
+    if request.method == "POST" and "save" in request.POST and formset.is_valid():
+        formset.save()
+        messages.success(request, "Tiers saved; new scores use them from now on.")
+        return redirect("routing:tiers")
+
+    bands, note = _bands_with_capacity(formset, options)
+    per_week = weekly_volume()
+    if options.is_valid():
+        per_week = options.cleaned_data.get("leads_per_week")
+    context = {"formset": formset, "options": options, "note": note,
+               "preview": preview_for(bands, per_week)}
+    return render(request, "routing/tiers.html", context)
+
+
+def _bands_with_capacity(formset, options) -> tuple[list, str]:
+    if formset.is_bound:
+        formset.is_valid()  # fills cleaned_data for the forms that are valid
+        bands = posted_bands(formset)
+    else:
+        bands = [(t.name, t.min_probability) for t in Tier.objects.ordered()]
+    capacity = options.cleaned_data.get("capacity") if options.is_valid() else None
+    if capacity is None or not bands:
+        return bands, ""
+    try:
+        threshold = top_threshold_for(capacity)
+    except ValueError as error:
+        return bands, str(error)
+    bands = sorted(bands, key=lambda band: band[1], reverse=True)
+    bands[0] = (bands[0][0], threshold)
+    return bands, (f"For {capacity} calls a week, set {bands[0][0]}'s threshold "
+                   f"to {threshold}; the preview below uses it.")
+
+
+@login_required
+@admin_required
+def rules(request: HttpRequest) -> HttpResponse:
+    form = forms.RuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        rule = form.save(commit=False)
+        rule.secret = rule.secret or _new_secret()
+        rule.save()
+        messages.success(request, f"Rule added: {rule}.")
+        return redirect("routing:rules")
+    all_rules = RoutingRule.objects.select_related("tier")
+    return render(request, "routing/rules.html", {"form": form, "rules": all_rules})
+
+
+def _new_secret() -> str:
+    import secrets
+
+    return secrets.token_hex(24)
+
+
+@login_required
+@admin_required
+@require_POST
+def toggle_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(RoutingRule, pk=pk)
+    rule.is_active = not rule.is_active
+    rule.save(update_fields=["is_active"])
+    return redirect("routing:rules")
+
+
+@login_required
+def deliveries(request: HttpRequest) -> HttpResponse:
+    form = forms.DeliveryFilterForm(request.GET)
+    found = _filtered_deliveries(**form.filters())
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "routing/deliveries.html", context)
+
+
+def _filtered_deliveries(*, status: str, kind: str, lead: str):
+    found = Delivery.objects.select_related("rule__tier", "lead").prefetch_related(
+        "attempts")
+    found = found.filter(status=status) if status else found
+    found = found.filter(rule__kind=kind) if kind else found
+    if lead:
+        by_pk = Q(lead_id=int(lead)) if lead.isdigit() else Q()
+        found = found.filter(by_pk | Q(lead__external_id=lead))
+    return found
+
+
+@login_required
+@admin_required
+@require_POST
+def resend_delivery(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = get_object_or_404(Delivery, pk=pk)
+    resend(delivery)
+    messages.success(request, f"Delivery #{delivery.pk} is being sent again.")
+    return redirect("routing:deliveries")
+
+
+@login_required
+@admin_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    form = forms.TokenForm(request.POST or None)
+    key = None
+    if request.method == "POST" and form.is_valid():
+        if ApiToken.objects.filter(name=form.cleaned_data["name"]).exists():
+            form.add_error("name", "A token has this name; pick another.")
+        else:
+            key = create_token(form.cleaned_data["name"])[1]
+    context = {"form": form, "key": key, "tokens": ApiToken.objects.all()}
+    return render(request, "routing/tokens.html", context)
+
+
+@login_required
+@admin_required
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, revoked_at=None)
+    revoke_token(token)
+    messages.success(request, f"The token for {token.name} no longer works.")
+    return redirect("routing:tokens")

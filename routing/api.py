@@ -1,0 +1,91 @@
+"""What the scoring API returns: plain dicts built from stored rows."""
+
+from modeling.models import ModelVersion
+from routing.api_errors import ApiError
+from routing.intake import IncomingLead
+from routing.models import Lead, Score, Tier
+
+KIND_NAMES = {"number": "number", "category": "text", "yes_no": "yes_no",
+              "date": "date"}
+
+
+def active_version() -> ModelVersion:
+    """Return the active model, or raise the API's 503 saying what to do."""
+    version = ModelVersion.active()
+    if version is None:
+        raise ApiError(
+            "No model is trained yet, so leads cannot be scored. Train one in "
+            "Leadscore first.", code="no_active_model", status=503,
+        )
+    return version
+
+
+def scored_lead(score: Score, item: IncomingLead | None = None) -> dict:
+    """Return one scoring as the API shows it."""
+    lead = score.lead
+    return {
+        "lead_id": lead.pk,
+        "external_id": lead.external_id,
+        "probability": round(score.probability, 4),
+        "tier": tier_of(score.tier),
+        "reasons": score.reasons,
+        "model_version": score.model_version_id,
+        "scored_at": score.scored_at,
+        "ignored_fields": item.ignored if item else [],
+        "missing_fields": item.missing if item else [],
+    }
+
+
+def tier_of(tier: Tier | None) -> dict | None:
+    return {"name": tier.name, "colour": tier.colour} if tier else None
+
+
+def model_description(version: ModelVersion) -> dict:
+    """Return what an integrator needs to send leads to this model."""
+    from routing.intake import MAX_BATCH
+
+    return {
+        "model_version": version.pk,
+        "algorithm": version.algorithm,
+        "fields": [
+            {"name": name, "type": KIND_NAMES.get(kind, "text")}
+            for name, kind in version.column_kinds.items()
+        ],
+        "tiers": [
+            {**tier_of(tier), "min_probability": tier.min_probability}
+            for tier in Tier.objects.ordered()
+        ],
+        "max_batch": MAX_BATCH,
+    }
+
+
+def lead_record(lead: Lead) -> dict:
+    """Return a stored lead with its score history, newest first."""
+    return {
+        "lead_id": lead.pk,
+        "external_id": lead.external_id,
+        "fields": lead.fields,
+        "probability": round(lead.probability, 4),
+        "tier": tier_of(lead.tier),
+        "reasons": lead.reasons,
+        "outcome": lead.outcome,
+        "history": [
+            {"probability": round(s.probability, 4), "tier": s.tier_name,
+             "model_version": s.model_version_id, "scored_at": s.scored_at}
+            for s in lead.scores.all()
+        ],
+    }
+
+
+def find_lead(external_id: str) -> Lead:
+    """Return the API lead with this external ID, or raise a 404."""
+    lead = (
+        Lead.objects.filter(external_id=external_id, dataset=None)
+        .select_related("tier").order_by("-pk").first()
+    )
+    if lead is None:
+        raise ApiError(
+            f"No lead has the external ID {external_id!r}. Score it first with "
+            "POST /api/v1/score.", code="not_found", status=404,
+        )
+    return lead

@@ -1,0 +1,88 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from routing import api_schema as docs
+from routing.api import active_version, find_lead, lead_record, model_description
+from routing.api import scored_lead
+from routing.api_errors import ApiError
+from routing.intake import check_lead, check_leads, leads_in_body
+from routing.leads import record_outcome, score_incoming
+
+ERRORS = {
+    400: OpenApiResponse(docs.ErrorSerializer, "A field has the wrong type."),
+    401: OpenApiResponse(docs.ErrorSerializer, "No token, or a revoked one."),
+    503: OpenApiResponse(docs.ErrorSerializer, "No model is trained yet."),
+}
+
+
+@extend_schema(
+    operation_id="score_leads", request={"application/json": docs.SCORE_REQUEST},
+    responses={200: docs.SCORE_RESPONSE, **ERRORS}, examples=docs.EXAMPLES,
+    summary="Score one lead, or up to 1,000 as {\"leads\": [...]}",
+    description="Each lead is stored, scored, given a tier, and routed to the "
+    "tier's actions (call queue, webhook, e-mail). A known external_id "
+    "updates and rescores that lead.",
+)
+@api_view(["POST"])
+def score(request: Request) -> Response:
+    version = active_version()
+    leads, is_batch = leads_in_body(request.data)
+    incoming = check_leads(leads, version.column_kinds)
+    scores = score_incoming(incoming, version, source=request.auth.name)
+    results = [scored_lead(s, item) for s, item in zip(scores, incoming)]
+    if not is_batch:
+        return Response(results[0])
+    return Response(
+        {"model_version": version.pk, "count": len(results), "leads": results}
+    )
+
+
+@extend_schema(
+    operation_id="active_model", responses={200: docs.ActiveModelSerializer, **ERRORS},
+    summary="The fields the active model reads, their types, and the tiers",
+)
+@api_view(["GET"])
+def active_model(request: Request) -> Response:
+    return Response(model_description(active_version()))
+
+
+@extend_schema(
+    operation_id="lead", methods=["GET"],
+    responses={200: docs.LeadSerializer, 404: docs.ErrorSerializer},
+    summary="A lead with its score history",
+)
+@extend_schema(
+    operation_id="add_answers", methods=["PATCH"],
+    request={"application/json": docs.LEAD_INPUT},
+    responses={200: docs.ScoredLeadSerializer, 404: docs.ErrorSerializer, **ERRORS},
+    summary="Add fields (qualification answers) to a lead and rescore it",
+)
+@api_view(["GET", "PATCH"])
+def lead(request: Request, external_id: str) -> Response:
+    found = find_lead(external_id)
+    if request.method == "GET":
+        return Response(lead_record(found))
+
+    version = active_version()
+    item = check_lead(request.data, version.column_kinds, partial=True)
+    item.external_id = external_id
+    [new_score] = score_incoming([item], version, source=request.auth.name)
+    return Response(scored_lead(new_score, item))
+
+
+@extend_schema(
+    operation_id="record_outcome", request=docs.OutcomeSerializer,
+    responses={200: docs.LeadSerializer, 404: docs.ErrorSerializer, **ERRORS},
+    summary="Record a lead as won or lost; outcomes feed the next retraining",
+)
+@api_view(["POST"])
+def outcome(request: Request, external_id: str) -> Response:
+    found = find_lead(external_id)
+    form = docs.OutcomeSerializer(data=request.data)
+    if not form.is_valid():
+        raise ApiError('"outcome" must be "won", "lost" or blank.',
+                       code="invalid_outcome")
+    record_outcome(found, form.validated_data["outcome"])
+    return Response(lead_record(found))

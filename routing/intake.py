@@ -1,0 +1,154 @@
+"""Check leads sent by other systems against the fields the model knows."""
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from modeling.features import CATEGORY_KINDS, DATE_KINDS, NUMERIC_KINDS
+
+MAX_BATCH = 1000
+# Keys that describe the lead's record rather than the lead itself.
+EXTERNAL_ID = "external_id"
+OWNER = "owner"
+RESERVED = (EXTERNAL_ID, OWNER)
+
+
+class LeadInputError(ValueError):
+    """A lead the API cannot score; the message names the field."""
+
+    def __init__(self, message: str, *, code: str, field: str = "", index=None):
+        super().__init__(message)
+        self.code, self.field, self.index = code, field, index
+
+
+@dataclass
+class IncomingLead:
+    """One checked lead: its fields, and what the model ignored or missed."""
+
+    fields: dict
+    external_id: str = ""
+    owner: str = ""
+    ignored: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def leads_in_body(body: object) -> tuple[list[dict], bool]:
+    """Return the lead objects of a request body and whether it was a batch.
+
+    A body is one lead object or `{"leads": [...]}` of at most MAX_BATCH.
+    """
+    if not isinstance(body, dict):
+        raise LeadInputError(
+            'Send one lead as a JSON object, or several as {"leads": [...]}.',
+            code="invalid_body",
+        )
+    if "leads" not in body:
+        return [body], False
+    leads = body["leads"]
+    if not isinstance(leads, list) or not leads:
+        raise LeadInputError(
+            '"leads" must be a non-empty list of lead objects.',
+            code="invalid_body", field="leads",
+        )
+    if len(leads) > MAX_BATCH:
+        raise LeadInputError(
+            f"A request may hold at most {MAX_BATCH:,} leads; this one has "
+            f"{len(leads):,}. Split it.",
+            code="too_many_leads", field="leads",
+        )
+    return leads, True
+
+
+def check_leads(leads: list, kinds: dict[str, str]) -> list[IncomingLead]:
+    """Return each lead checked; raise LeadInputError for the first bad one."""
+    checked = []
+    for index, lead in enumerate(leads):
+        try:
+            checked.append(check_lead(lead, kinds))
+        except LeadInputError as error:
+            error.index = index
+            raise
+    return checked
+
+
+def check_lead(lead: object, kinds: dict[str, str], *, partial: bool = False):
+    """Return one lead's fields typed-checked against the model's `kinds`.
+
+    Fields the model does not use are kept and reported as ignored; with
+    `partial` (answers added to a known lead) nothing is reported missing.
+    """
+    if not isinstance(lead, dict):
+        raise LeadInputError("Each lead must be a JSON object.", code="invalid_lead")
+    if not lead:
+        raise LeadInputError("The lead has no fields.", code="invalid_lead")
+    external_id = _text_id(lead.get(EXTERNAL_ID), EXTERNAL_ID)
+    owner = _text_id(lead.get(OWNER), OWNER)
+    fields = {k: v for k, v in lead.items() if k not in RESERVED}
+    for name, value in fields.items():
+        if name in kinds:
+            fields[name] = check_value(name, value, kinds[name])
+    missing = [] if partial else [c for c in kinds if _is_blank(fields.get(c))]
+    ignored = [name for name in fields if name not in kinds]
+    return IncomingLead(fields, external_id, owner, ignored, missing)
+
+
+def check_value(name: str, value: object, kind: str) -> object:
+    """Return the value if it fits the column's kind, else raise naming it."""
+    if _is_blank(value):
+        return None
+    if kind in NUMERIC_KINDS and _is_number(value):
+        return float(value) if isinstance(value, str) else value
+    if kind in DATE_KINDS and isinstance(value, str) and _is_date(value):
+        return value
+    if kind in CATEGORY_KINDS and isinstance(value, (str, int, float, bool)):
+        return _yes_no(value) if isinstance(value, bool) else value
+    expected = {"number": "a number", "date": "a date such as 2026-05-31"}
+    raise LeadInputError(
+        f'Field "{name}" must be {expected.get(kind, "text")}, not {value!r}.',
+        code="wrong_type", field=name,
+    )
+
+
+def _text_id(value: object, name: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise LeadInputError(
+            f'Field "{name}" must be text.', code="wrong_type", field=name
+        )
+    text = str(value).strip()
+    if len(text) > 255:
+        raise LeadInputError(
+            f'Field "{name}" is longer than 255 characters.',
+            code="wrong_type", field=name,
+        )
+    return text
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return not (isinstance(value, float) and math.isinf(value))
+    if isinstance(value, str):
+        try:
+            return math.isfinite(float(value))
+        except ValueError:
+            return False
+    return False
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return not pd.isna(pd.to_datetime(value, utc=True))
+    except (ValueError, OverflowError):
+        return False
+
+
+def _yes_no(value: bool) -> str:
+    return "Yes" if value else "No"

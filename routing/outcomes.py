@@ -1,0 +1,71 @@
+"""Outcomes recorded in bulk from a CSV, and the history they make."""
+
+import csv
+import io
+import logging
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+
+from routing.models import Lead
+
+logger = logging.getLogger(__name__)
+
+WON = {"won", "win", "yes", "converted", "1", "true"}
+LOST = {"lost", "lose", "no", "not converted", "0", "false"}
+
+
+@dataclass
+class OutcomeImport:
+    updated: int = 0
+    unknown_ids: list[str] = field(default_factory=list)
+    bad_rows: list[int] = field(default_factory=list)
+
+
+def read_outcome_value(text: str) -> str | None:
+    """Return "won" or "lost" for a cell, None when it says neither."""
+    value = text.strip().lower()
+    return "won" if value in WON else "lost" if value in LOST else None
+
+
+def import_outcomes(data: bytes) -> OutcomeImport:
+    """Record outcomes from CSV bytes with `external_id` (or `lead_id`) and
+    `outcome` columns; return what was updated and what was not."""
+    rows = csv.DictReader(io.StringIO(data.decode("utf-8-sig", errors="replace")))
+    result, wanted = OutcomeImport(), {}
+    for number, row in enumerate(rows, start=2):
+        key = (row.get("external_id") or row.get("lead_id") or "").strip()
+        outcome = read_outcome_value(row.get("outcome") or "")
+        if not key or outcome is None:
+            result.bad_rows.append(number)
+        else:
+            wanted[key] = outcome
+    with transaction.atomic():
+        for key, outcome in wanted.items():
+            leads = Lead.objects.filter(external_id=key)
+            if not leads.exists() and key.isdigit():
+                leads = Lead.objects.filter(pk=int(key))
+            count = leads.update(outcome=outcome, outcome_at=timezone.now())
+            if count:
+                result.updated += count
+            else:
+                result.unknown_ids.append(key)
+    logger.info("Outcomes: %s leads updated from a CSV", result.updated)
+    return result
+
+
+def outcome_history() -> pd.DataFrame:
+    """Return leads with a known outcome as a lead history to retrain on.
+
+    The `Converted` column says Yes or No; the other columns are the fields
+    the lead was scored with, so the history uploads like any other.
+    """
+    leads = Lead.objects.exclude(outcome="").only("external_id", "fields", "outcome")
+    rows = [
+        {"external_id": lead.external_id, **lead.fields,
+         "Converted": "Yes" if lead.outcome == "won" else "No"}
+        for lead in leads.iterator(chunk_size=2000)
+    ]
+    return pd.DataFrame(rows)

@@ -1,0 +1,40 @@
+"""API tokens: one per integration, shown once, stored only as a hash."""
+
+import hashlib
+import logging
+import secrets
+
+from django.utils import timezone
+
+from routing.models import ApiToken
+
+logger = logging.getLogger(__name__)
+
+
+def hash_key(key: str) -> str:
+    """Return the SHA-256 a token is stored and looked up by.
+
+    A token is 256 random bits, so a fast hash is enough; a slow password
+    hash would only slow every API request.
+    """
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_token(name: str) -> tuple[ApiToken, str]:
+    """Create a token for an integration; return it and its only plain copy."""
+    key = "ls_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(name=name, prefix=key[:8], key_hash=hash_key(key))
+    logger.info("ApiToken %s: created for %s", token.pk, name)
+    return token, key
+
+
+def find_token(key: str) -> ApiToken | None:
+    """Return the active token with this key, or None."""
+    return ApiToken.objects.filter(key_hash=hash_key(key), revoked_at=None).first()
+
+
+def revoke_token(token: ApiToken) -> None:
+    """Stop a token from working, keeping its record."""
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    logger.info("ApiToken %s: revoked", token.pk)

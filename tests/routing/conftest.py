@@ -1,0 +1,127 @@
+"""A trained model version, API tokens and a webhook receiver for routing tests."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import override_settings
+
+from datasets.models import Dataset
+from datasets import intake
+from modeling.models import ModelVersion, TrainingRun
+from modeling.runs import train_version
+from routing.tokens import create_token
+from tests.conftest import make_leads
+
+def build_version(*, algorithm: str = "logistic") -> ModelVersion:
+    """Train on make_leads() through the same functions a training job uses."""
+    content = make_leads().to_csv(index=False).encode()
+    dataset = Dataset.objects.create(
+        file=ContentFile(content, name="history.csv"), original_name="history.csv",
+        size=len(content),
+    )
+    intake.inspect_upload(dataset)
+    intake.save_mapping(
+        dataset, intake.load_uncleaned(dataset), target="Converted",
+        positive=["Yes"], excluded={"Lead ID": "identifier"},
+    )
+    run = TrainingRun.objects.create(dataset=dataset, algorithm=algorithm)
+    return train_version(run)
+
+
+@pytest.fixture(scope="session")
+def trained_fields(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Train once per session; return the stored version's field values."""
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    media.enable()
+    with django_db_blocker.unblock():
+        try:
+            with transaction.atomic():
+                version = build_version()
+                raise _Undo({
+                    field.attname: getattr(version, field.attname)
+                    for field in ModelVersion._meta.concrete_fields
+                    if field.name not in ("id", "run", "dataset")
+                })
+        except _Undo as undo:
+            fields = undo.args[0]
+    yield fields
+    media.disable()
+
+
+class _Undo(Exception):
+    """Rolls the session's training rows back, keeping the artifact file."""
+
+
+@pytest.fixture
+def version(db, trained_fields):
+    """An active model version trained on make_leads()."""
+    dataset = Dataset.objects.create(file="uploads/history.csv", original_name="h.csv")
+    run = TrainingRun.objects.create(dataset=dataset, algorithm="logistic")
+    stored = ModelVersion.objects.create(run=run, dataset=dataset, **trained_fields)
+    stored.activate()
+    return stored
+
+
+@pytest.fixture
+def api_key(db) -> str:
+    return create_token("Test CRM")[1]
+
+
+@pytest.fixture
+def api(client, api_key):
+    """Post JSON to the API with a valid token."""
+
+    def call(method: str, path: str, body=None, *, key: str = api_key):
+        return getattr(client, method)(
+            path, data=json.dumps(body) if body is not None else None,
+            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+
+    return call
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records what it receives and
+    answers with the next status in `statuses` (then 200)."""
+
+    def __init__(self):
+        self.received: list[dict] = []
+        self.statuses: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append({"headers": dict(self.headers), "body": body})
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.DELIVERY_RETRY_INTERVALS = [0, 0]
+    with Receiver() as running:
+        yield running

@@ -1,0 +1,159 @@
+import pytest
+from django.core.management import call_command
+
+from routing.models import ApiToken, Lead, Score
+from routing.tokens import revoke_token
+
+SCORE = "/api/v1/score"
+LEAD = {"external_id": "crm-1", "Source": "Referral", "Minutes on site": 40,
+        "Employees": "11-50"}
+
+
+def test_one_lead_is_scored_stored_and_explained(api, version):
+    response = api("post", SCORE, LEAD | {"favourite colour": "blue"})
+
+    body = response.json()
+    assert response.status_code == 200, body
+    assert 0 <= body["probability"] <= 1
+    assert body["tier"]["name"] in {"Hot", "Warm", "Cold"}
+    assert body["model_version"] == version.pk
+    assert body["reasons"] and "text" in body["reasons"][0]
+    assert body["ignored_fields"] == ["favourite colour"]
+    assert body["missing_fields"] == []
+    lead = Lead.objects.get(pk=body["lead_id"])
+    assert lead.fields["Source"] == "Referral" and lead.source == "Test CRM"
+    assert lead.scores.count() == 1
+
+
+def test_a_batch_returns_one_result_per_lead_in_order(api, version):
+    leads = [{"external_id": f"b{i}", "Minutes on site": i} for i in range(30)]
+
+    body = api("post", SCORE, {"leads": leads}).json()
+
+    assert body["count"] == 30
+    assert [r["external_id"] for r in body["leads"]] == [f"b{i}" for i in range(30)]
+    assert body["leads"][0]["missing_fields"] == ["Source", "Employees"]
+    probas = [r["probability"] for r in body["leads"]]
+    assert probas[-1] > probas[0]  # more minutes on site, more likely
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        (LEAD | {"Minutes on site": "a lot"}, "wrong_type", "Minutes on site"),
+        (LEAD | {"Source": ["Google"]}, "wrong_type", "Source"),
+        (LEAD | {"external_id": {"id": 1}}, "wrong_type", "external_id"),
+        ({"leads": []}, "invalid_body", "leads"),
+        ({"leads": [{}] * 1001}, "too_many_leads", "leads"),
+        ([LEAD], "invalid_body", None),
+    ],
+)
+def test_bad_input_gets_a_400_naming_the_field(api, version, body, code, field):
+    response = api("post", SCORE, body)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    assert response.json().get("field") == field
+    assert Lead.objects.count() == 0
+
+
+def test_the_bad_lead_of_a_batch_is_named_by_position(api, version):
+    leads = [LEAD, LEAD | {"Minutes on site": True}]
+
+    body = api("post", SCORE, {"leads": leads}).json()
+
+    assert body["index"] == 1 and body["field"] == "Minutes on site"
+
+
+def test_numbers_sent_as_text_are_accepted(api, version):
+    assert api("post", SCORE, LEAD | {"Minutes on site": "12.5"}).status_code == 200
+
+
+def test_invalid_json_empty_leads_and_missing_tokens_get_the_error_shape(
+    client, api, api_key, version
+):
+    bad = client.post(SCORE, data="{nope", content_type="application/json",
+                      HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    empty = api("post", SCORE, {})
+    no_token = client.post(SCORE, data="{}", content_type="application/json")
+    wrong_token = api("post", SCORE, LEAD, key="ls_not-a-token")
+
+    assert bad.status_code == 400 and bad.json()["code"] == "parse_error"
+    assert empty.status_code == 400 and empty.json()["code"] == "invalid_lead"
+    assert no_token.status_code == 401 and no_token.json()["code"] == "not_authenticated"
+    assert wrong_token.status_code == 401
+
+
+def test_a_revoked_token_stops_working(api, api_key, version):
+    revoke_token(ApiToken.objects.get())
+
+    response = api("post", SCORE, LEAD)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_without_a_model_the_api_says_so(api, db):
+    response = api("post", SCORE, LEAD)
+
+    assert response.status_code == 503 and response.json()["code"] == "no_active_model"
+
+
+def test_answers_added_later_rescore_the_same_lead(api, version):
+    first = api("post", SCORE, {"external_id": "q1", "Minutes on site": 5}).json()
+
+    later = api("patch", "/api/v1/leads/q1", {"Source": "Referral", "budget": "50k"})
+
+    assert later.status_code == 200
+    assert later.json()["lead_id"] == first["lead_id"]
+    assert later.json()["probability"] > first["probability"]
+    lead = Lead.objects.get(pk=first["lead_id"])
+    assert lead.fields == {"Minutes on site": 5, "Source": "Referral", "budget": "50k"}
+    history = api("get", "/api/v1/leads/q1").json()["history"]
+    assert len(history) == 2 and Score.objects.count() == 2
+
+
+def test_sending_a_known_external_id_again_rescores_that_lead(api, version):
+    api("post", SCORE, LEAD)
+    api("post", SCORE, LEAD | {"Minutes on site": 2})
+
+    assert Lead.objects.count() == 1 and Score.objects.count() == 2
+
+
+def test_an_outcome_is_recorded_through_the_api(api, version):
+    api("post", SCORE, LEAD)
+
+    response = api("post", "/api/v1/leads/crm-1/outcome", {"outcome": "won"})
+    wrong = api("post", "/api/v1/leads/crm-1/outcome", {"outcome": "maybe"})
+    unknown = api("post", "/api/v1/leads/nobody/outcome", {"outcome": "won"})
+
+    assert response.json()["outcome"] == "won"
+    assert wrong.json()["code"] == "invalid_outcome"
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+
+
+def test_the_model_endpoint_lists_fields_and_tiers(api, version):
+    body = api("get", "/api/v1/model").json()
+
+    assert {"name": "Minutes on site", "type": "number"} in body["fields"]
+    assert [t["name"] for t in body["tiers"]] == ["Hot", "Warm", "Cold"]
+
+
+def test_the_schema_is_served_and_browsable(client, db):
+    schema = client.get("/api/v1/schema", {"format": "json"})
+    page = client.get("/api/v1/docs")
+
+    assert schema.status_code == 200
+    assert "/api/v1/score" in schema.json()["paths"]
+    assert b"POST /api/v1/score" in page.content
+
+
+def test_create_api_token_prints_a_working_token(client, version, capsys):
+    call_command("create_api_token", "Chatbot")
+    key = capsys.readouterr().out.strip()
+
+    response = client.post(SCORE, data=LEAD, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    assert response.status_code == 200
+    assert key not in str(ApiToken.objects.values_list())

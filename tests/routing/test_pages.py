@@ -1,0 +1,221 @@
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from routing.export import escape_formula
+from routing.models import ApiToken, Delivery, Lead, RoutingRule, Score, Tier
+
+SCORE = "/api/v1/score"
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    admin = django_user_model.objects.create_user("boss", password="pw", is_staff=True)
+    client.force_login(admin)
+    return client
+
+
+def scored(api, n: int = 3) -> list[dict]:
+    leads = [{"external_id": f"p{i}", "Minutes on site": 10 * i,
+              "Source": "=HYPERLINK(\"http://evil\")" if i == 0 else "Google"}
+             for i in range(n)]
+    return api("post", SCORE, {"leads": leads}).json()["leads"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [("=1+2", "'=1+2"), ("+33 1 23", "'+33 1 23"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+     ("\tx", "'\tx"), ("Plain", "Plain"), (3, 3)],
+)
+def test_formula_cells_are_escaped(cell, written):
+    assert escape_formula(cell) == written
+
+
+def test_the_csv_export_escapes_formulas_and_keeps_the_filters(
+    api, version, marketer_client
+):
+    scored(api)
+
+    response = marketer_client.get(reverse("routing:export"), {"q": "HYPERLINK"})
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["lead_id", "external_id", "probability"]
+    assert [row[1] for row in rows[1:]] == ["p0"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_file_download_escapes_formulas(marketer_client, version, run_jobs, tmp_path):
+    path = tmp_path / "new.csv"
+    path.write_text('Source,Minutes on site\n"=cmd|\' /C calc\'!A0",3\nGoogle,40\n')
+    with open(path, "rb") as handle:
+        response = marketer_client.post(reverse("routing:upload"), {"file": handle})
+    run_jobs("scoring")
+
+    status = marketer_client.get(response.url + "status/").json()
+    download = marketer_client.get(status["download_url"])
+
+    assert status["status"] == "succeeded" and status["progress"] == 100
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    assert rows[0][-3:] == ["probability", "tier", "reasons"]
+    assert rows[1][0].startswith("'=cmd")
+
+
+def test_the_list_filters_by_tier_source_and_status(api, version, marketer_client):
+    results = scored(api, 5)
+    lead = Lead.objects.get(pk=results[0]["lead_id"])
+    marketer_client.post(reverse("routing:outcome", args=[lead.pk]), {"outcome": "won"})
+
+    won = marketer_client.get(reverse("routing:leads"), {"status": "won"})
+    other = marketer_client.get(reverse("routing:leads"), {"source": "elsewhere"})
+
+    assert list(won.context["page"].object_list) == [lead]
+    assert not other.context["page"].object_list
+    assert b'class="tier tier-' in won.content
+
+
+def test_the_lead_page_shows_history_and_answers(api, version, marketer_client):
+    api("post", SCORE, {"external_id": "h1", "Minutes on site": 3})
+    api("patch", "/api/v1/leads/h1", {"budget": "10k-50k"})
+    lead = Lead.objects.get()
+
+    page = marketer_client.get(lead.get_absolute_url())
+
+    assert len(page.context["history"]) == 2
+    assert b"10k-50k" in page.content and b"Score history" in page.content
+
+
+def test_a_rep_claims_a_queued_lead_once(api, version, marketer_client, django_user_model):
+    scored(api, 1)
+    lead = Lead.objects.get()
+    Lead.objects.update(queued_at=lead.scored_at)
+
+    marketer_client.post(reverse("routing:claim", args=[lead.pk]))
+    other = django_user_model.objects.create_user("other")
+    marketer_client.force_login(other)
+    marketer_client.post(reverse("routing:claim", args=[lead.pk]))
+
+    lead.refresh_from_db()
+    assert lead.owner.username == "marketer"
+    claim_url = reverse("routing:claim", args=[lead.pk]).encode()
+    assert claim_url not in marketer_client.get(reverse("routing:queue")).content
+
+
+def test_outcomes_upload_by_csv(api, version, marketer_client, tmp_path):
+    scored(api, 3)
+    path = tmp_path / "outcomes.csv"
+    path.write_text("external_id,outcome\np0,won\np1,Lost\nnobody,won\np2,maybe\n")
+
+    with open(path, "rb") as handle:
+        page = marketer_client.post(reverse("routing:outcomes"), {"file": handle})
+
+    result = page.context["result"]
+    assert (result.updated, result.unknown_ids, result.bad_rows) == (2, ["nobody"], [5])
+    history = marketer_client.get(reverse("routing:outcome-history")).content.decode()
+    assert "Converted" in history.splitlines()[0] and history.count("\n") == 3
+
+
+def test_score_one_lead_by_hand(marketer_client, version):
+    page = marketer_client.get(reverse("routing:score-one"))
+    names = {f.label: name for name, f in page.context["form"].fields.items()}
+
+    response = marketer_client.post(reverse("routing:score-one"), {
+        "external_id": "by-hand", names["Minutes on site"]: "12", names["Source"]: "Event",
+    })
+
+    lead = Lead.objects.get(external_id="by-hand")
+    assert response.url == lead.get_absolute_url()
+    assert lead.source == "web form" and lead.fields["Minutes on site"] == 12.0
+
+
+def test_admin_pages_are_for_staff_only(marketer_client):
+    for name in ("tiers", "rules", "tokens"):
+        assert marketer_client.get(reverse(f"routing:{name}")).status_code == 302
+
+
+def test_tier_preview_does_not_save_and_save_does(admin_client, version):
+    data = tier_post(Tier.objects.ordered(), hot=0.9)
+
+    preview = admin_client.post(reverse("routing:tiers"), data | {"preview": "1"})
+    assert Tier.objects.get(name="Hot").min_probability == 0.7
+    rows = {row.name: row for row in preview.context["preview"]}
+    assert rows["Hot"].min_probability == 0.9
+    assert sum(r.n_holdout for r in rows.values()) == len(version.holdout["proba"])
+
+    saved = admin_client.post(reverse("routing:tiers"), data | {"save": "1"})
+    assert saved.status_code == 302, saved.context["formset"].errors
+    assert Tier.objects.get(name="Hot").min_probability == 0.9
+
+
+def test_capacity_mode_sets_the_top_threshold(admin_client, api, version):
+    scored(api, 10)
+    data = tier_post(Tier.objects.ordered(), hot=0.7) | {"capacity": "1", "preview": "1"}
+
+    page = admin_client.post(reverse("routing:tiers"), data)
+
+    hot = page.context["preview"][0]
+    ranked = sorted(Score.objects.values_list("probability", flat=True))
+    # 1 a week over 4 weeks: the 4 best of the 10 recent scores stay on top.
+    assert ranked[-5] < hot.min_probability <= ranked[-4]
+
+
+def tier_post(tiers, *, hot: float) -> dict:
+    data = {"form-TOTAL_FORMS": str(len(tiers) + 1), "form-INITIAL_FORMS": str(len(tiers)),
+            "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+            # A browser posts the colour picker's default for the blank row.
+            f"form-{len(tiers)}-colour": "#475467"}
+    for i, tier in enumerate(tiers):
+        low = hot if tier.name == "Hot" else tier.min_probability
+        data |= {f"form-{i}-id": str(tier.pk), f"form-{i}-name": tier.name,
+                 f"form-{i}-min_probability": str(low), f"form-{i}-colour": tier.colour,
+                 f"form-{i}-follow_up": tier.follow_up}
+    return data
+
+
+def test_rules_refuse_internal_webhooks(admin_client, db, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    hot = Tier.objects.ordered()[0]
+
+    page = admin_client.post(reverse("routing:rules"), {
+        "tier": hot.pk, "kind": "webhook", "url": "http://169.254.169.254/", "is_active": "on"})
+
+    assert "internal address" in page.content.decode()
+    assert not RoutingRule.objects.exists()
+
+
+def test_tokens_are_created_shown_once_and_revoked(admin_client, db):
+    page = admin_client.post(reverse("routing:tokens"), {"name": "HubSpot"})
+    token = ApiToken.objects.get()
+
+    admin_client.post(reverse("routing:revoke", args=[token.pk]))
+
+    assert page.context["key"].startswith(token.prefix)
+    assert page.context["key"] not in admin_client.get(reverse("routing:tokens")).content.decode()
+    token.refresh_from_db()
+    assert not token.is_active
+
+
+def test_the_delivery_log_filters_and_an_admin_resends(admin_client, api, version, queues):
+    hot, warm, cold = Tier.objects.ordered()
+    for tier in (hot, warm, cold):
+        RoutingRule.objects.create(tier=tier, kind="email", recipients="a@example.com")
+    scored(api, 2)
+    lead = Lead.objects.first()
+    score = lead.scores.get()
+    delivery = Delivery.objects.create(rule=RoutingRule.objects.get(tier=lead.tier),
+                                       score=score, lead=lead, status="failed")
+
+    page = admin_client.get(reverse("routing:deliveries"), {"status": "failed"})
+    admin_client.post(reverse("routing:resend", args=[delivery.pk]))
+
+    assert list(page.context["page"].object_list) == [delivery]
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.n_resends == 1
+
+
+def test_pages_render(admin_client, api, version):
+    scored(api, 2)
+    for name in ("leads", "queue", "outcomes", "score-one", "tiers", "rules",
+                 "deliveries", "tokens"):
+        assert admin_client.get(reverse(f"routing:{name}")).status_code == 200, name
