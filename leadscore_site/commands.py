@@ -25,10 +25,13 @@ class LeadscoreCommand(BaseCommand):
             result = self.run(**options)
         except (DatasetError, TrainingError, CommandError) as error:
             self.fail(str(error), as_json=options["json"])
-        except Exception as error:  # a bug: keep the traceback in the log only
-            logger.exception("%s failed", self.__class__.__module__)
-            self.fail(f"it failed on our side ({type(error).__name__}); see the log",
-                      as_json=options["json"])
+        except Exception as error:  # a bug: the traceback only at debug level
+            logger.debug("%s failed", self.__class__.__module__, exc_info=True)
+            self.fail(
+                f"it failed on our side ({type(error).__name__}: {error}); run "
+                "again with LOG_LEVEL=DEBUG for the details",
+                as_json=options["json"],
+            )
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2, default=str))
         else:

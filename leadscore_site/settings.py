@@ -3,10 +3,13 @@
 `.env.example` explains each variable in one line.
 """
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import plotly
+from django.core.exceptions import ImproperlyConfigured
 
 from leadscore_site.env import env_bool, env_int, env_list, env_str
 
@@ -15,7 +18,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DEBUG", default=False)
 # The fallback key only serves local runs; production sets SECRET_KEY.
 SECRET_KEY = env_str("SECRET_KEY", default="insecure-local-only-key-change-me")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+LOCAL_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -27,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_rq",
+    # Login throttling: failed logins are counted in the database.
+    "axes",
     "leadscore_site",
     "datasets",
     "modeling",
@@ -46,6 +52,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "leadscore_site.security.SecurityHeadersMiddleware",
+    # Every URL is checked against the role matrix in leadscore_site/access.py.
+    "leadscore_site.access.AccessMiddleware",
+    # Last, as django-axes asks: it answers locked-out logins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "leadscore_site.urls"
@@ -85,6 +96,21 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
+# django-axes first: it refuses a login while its user and address are locked
+# out. It has no get_user, so the test client's force_login uses ModelBackend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", default=15))
+# The pair is locked, so a stranger guessing a name cannot lock its owner out
+# everywhere, and an office behind one address is not locked out by one person.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Known limit: the address is REMOTE_ADDR, so behind a reverse proxy every
+# visitor shares the proxy's address and a lockout holds a user name for all.
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -119,6 +145,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Shared by every web process, so API rate limits hold across machines.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "leadscore",
+    }
+}
 # One queue per kind of work, so a long training never delays a delivery.
 RQ_QUEUES = {
     name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": timeout}
@@ -133,13 +167,19 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django": {"level": "WARNING", "propagate": True}},
+    "loggers": {
+        "django": {"level": "WARNING", "propagate": True},
+        # Its start-up line would land in every shell command's output; its
+        # lockouts are warnings and still show.
+        "axes": {"level": "WARNING", "propagate": True},
+    },
 }
 
 # --- routing: scoring API, deliveries and e-mail (issue 5) ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["routing.api_auth.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["routing.api_auth.HasApiToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["routing.api_auth.TokenRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -154,6 +194,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
 }
+# Requests one API token may make, per second, min, hour or day.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", default="600/min")
 # Webhooks may not reach loopback, private or metadata addresses unless the
 # host is listed here (tests list 127.0.0.1).
 WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", default=[])
@@ -172,3 +214,65 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="leadscore@localhost")
 # --- end routing ---
+# --- modeling: retraining, drift, audit log (issue 6) ---
+# Tells audit entries which signed-in person changed a tier, rule or user.
+MIDDLEWARE += ["modeling.audit.AuditUserMiddleware"]
+# How often a worker checks whether enough new outcomes arrived to retrain.
+RETRAIN_CHECK_MINUTES = env_int("RETRAIN_CHECK_MINUTES", default=60)
+# A worker silent for this long while holding a training job counts as dead.
+WORKER_DEAD_AFTER_SECONDS = env_int("WORKER_DEAD_AFTER_SECONDS", default=150)
+# Tests under SQLite use a file, so a worker process can share the database;
+# the process id keeps concurrent test runs apart.
+import tempfile  # noqa: E402
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"leadscore-test-{os.getpid()}.db")
+    }
+# --- end modeling ---
+
+# --- security (issue 7) ---
+# HTTPS is assumed wherever the site answers to a name other than this machine
+# (a certificate cannot be had for 127.0.0.1); HTTPS=false/true overrides it.
+HTTPS = env_bool(
+    "HTTPS", default=not DEBUG and any(h not in LOCAL_HOSTS for h in ALLOWED_HOSTS)
+)
+if HTTPS and "SECRET_KEY" not in os.environ:
+    raise ImproperlyConfigured("Set SECRET_KEY to long random text to serve HTTPS.")
+SECURE_SSL_REDIRECT = HTTPS
+# Load balancers probe the health endpoint over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+# Behind a proxy that ends TLS, set this so Django sees the request as HTTPS
+# (gunicorn does it already for a proxy on the same machine).
+if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", default=12) * 3600
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# No inline script or style: pages load their code and styles from static/.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    # Plotly's bundle injects two constant <style> elements; their hashes
+    # (for plotly 7.1.0, the pinned version) let them in and nothing else.
+    "style-src": [
+        "'self'",
+        "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+        "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",
+    ],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
+# --- end security ---

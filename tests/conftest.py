@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 from rq import SimpleWorker
 
+from leadscore_site.roles import MARKETER, SALES_MANAGER
 from tests.builders import make_leads
+from tests.roles import give_roles
 
 QUEUES = ("training", "scoring", "delivery")
 
@@ -44,7 +46,10 @@ def bank_additional_csv() -> Path:
 
 @pytest.fixture
 def marketer(django_user_model):
-    return django_user_model.objects.create_user("marketer", password="pw-marketer-1")
+    # One person follows the whole job in these tests, up to the ranked leads,
+    # so the user holds both roles the job crosses.
+    user = django_user_model.objects.create_user("marketer", password="pw-marketer-1")
+    return give_roles(user, MARKETER, SALES_MANAGER)
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ import io
 import pytest
 from django.urls import reverse
 
+from leadscore_site.roles import ADMIN, SALES_MANAGER
 from routing.export import escape_formula
 from routing.models import ApiToken, Delivery, Lead, RoutingRule, Score, Tier
+from tests.roles import give_roles
 
 SCORE = "/api/v1/score"
 
@@ -13,7 +15,7 @@ SCORE = "/api/v1/score"
 @pytest.fixture
 def admin_client(client, django_user_model):
     admin = django_user_model.objects.create_user("boss", password="pw", is_staff=True)
-    client.force_login(admin)
+    client.force_login(give_roles(admin, ADMIN))
     return client
 
 
@@ -92,7 +94,7 @@ def test_a_rep_claims_a_queued_lead_once(api, version, marketer_client, django_u
     Lead.objects.update(queued_at=lead.scored_at)
 
     marketer_client.post(reverse("routing:claim", args=[lead.pk]))
-    other = django_user_model.objects.create_user("other")
+    other = give_roles(django_user_model.objects.create_user("other"), SALES_MANAGER)
     marketer_client.force_login(other)
     marketer_client.post(reverse("routing:claim", args=[lead.pk]))
 
@@ -129,9 +131,9 @@ def test_score_one_lead_by_hand(marketer_client, version):
     assert lead.source == "web form" and lead.fields["Minutes on site"] == 12.0
 
 
-def test_admin_pages_are_for_staff_only(marketer_client):
+def test_admin_pages_are_for_admins_only(marketer_client):
     for name in ("tiers", "rules", "tokens"):
-        assert marketer_client.get(reverse(f"routing:{name}")).status_code == 302
+        assert marketer_client.get(reverse(f"routing:{name}")).status_code == 403
 
 
 def test_tier_preview_does_not_save_and_save_does(admin_client, version):
