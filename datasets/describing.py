@@ -18,7 +18,8 @@ def describe_read(read: TableRead, target: str | None = None) -> dict:
     """
     frame = read.frame
     # An unsaved upload lets the shell use the very functions the pages use.
-    dataset = Dataset(profile=[p.to_dict() for p in profile_columns(frame)])
+    profiles = profile_columns(frame, read.distinct)
+    dataset = Dataset(profile=[p.to_dict() for p in profiles])
     result = {
         "rows": len(frame),
         "format": read.format,

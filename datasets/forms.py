@@ -98,7 +98,9 @@ class MappingForm(forms.Form):
         self.fields["target"].choices = [(c, c) for c in columns]
         self.fields["positive"].choices = [(v, v) for v in values]
         self.fields["still_open"].choices = [(v, v) for v in values]
-        self.fields["excluded"].choices = [(c, c) for c in columns]
+        # The outcome itself is never a feature, so it is not offered here.
+        target = self.data.get("target") or self.initial.get("target")
+        self.fields["excluded"].choices = [(c, c) for c in columns if c != target]
         self.merge_groups = [
             (column, group)
             for column, groups in (merges or {}).items()

@@ -15,7 +15,7 @@ from datasets.combining import JoinCheck, check_join, join_columns
 from datasets.errors import DatasetError
 from datasets.leakage import find_leaky_columns, rank_columns_by_signal
 from datasets.models import Dataset
-from datasets.profiling import profile_columns
+from datasets.profiling import format_value, profile_columns
 from datasets.reading import ReadOptions, TableRead, read_table
 from datasets.target import encode_outcome, propose_outcome
 
@@ -124,7 +124,9 @@ def inspect_upload(dataset: Dataset, *, max_rows: int | None = None) -> TableRea
     dataset.delimiter = read.delimiter or ""
     dataset.sheets = read.sheets
     dataset.row_count, dataset.column_count = frame.shape
-    dataset.profile = [profile.to_dict() for profile in profile_columns(frame)]
+    # The reader already counted each column's values; reuse the counts.
+    profiles = profile_columns(frame, read.distinct)
+    dataset.profile = [profile.to_dict() for profile in profiles]
     dataset.placeholders, dataset.unparsed = read.placeholders, read.unparsed
     dataset.preview_rows = preview_rows(frame)
     dataset.status, dataset.error = Dataset.Status.READY, ""
@@ -136,7 +138,7 @@ def inspect_upload(dataset: Dataset, *, max_rows: int | None = None) -> TableRea
 def preview_rows(frame: pd.DataFrame, n: int = PREVIEW_ROWS) -> list[list[str]]:
     """Return the first rows as display text, blanks as empty strings."""
     head = frame.head(n).astype(object).where(frame.head(n).notna(), "")
-    return [[str(value) for value in row] for row in head.itertuples(index=False)]
+    return [[format_value(value) for value in row] for row in head.itertuples(index=False)]
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -54,6 +55,14 @@ class ColumnProfile:
 
 
 @dataclass
+class DistinctValues:
+    """A column's distinct filled values, in order of first appearance, and counts."""
+
+    uniques: np.ndarray
+    counts: np.ndarray
+
+
+@dataclass
 class _Values:
     """The distinct filled values of a column, most frequent first."""
 
@@ -63,15 +72,26 @@ class _Values:
     numeric: bool
 
 
-def profile_columns(frame: pd.DataFrame) -> list[ColumnProfile]:
-    """Return a profile per column, in the frame's order."""
-    profiles = [_profile(str(name), frame[name]) for name in frame.columns]
+def profile_columns(
+    frame: pd.DataFrame, distinct: Mapping[str, DistinctValues] | None = None
+) -> list[ColumnProfile]:
+    """Return a profile per column, in the frame's order.
+
+    `distinct` (a TableRead's) spares counting the values of those columns
+    again; it must describe the frame's columns as they are.
+    """
+    distinct = distinct or {}
+    profiles = [
+        _profile(str(name), frame[name], distinct.get(name)) for name in frame.columns
+    ]
     logger.debug("profile_columns: %s columns, %s rows", len(profiles), len(frame))
     return profiles
 
 
-def _profile(name: str, column: pd.Series) -> ColumnProfile:
-    values = _distinct_values(column)
+def _profile(
+    name: str, column: pd.Series, distinct: DistinctValues | None
+) -> ColumnProfile:
+    values = _by_frequency(column, distinct or count_distinct(column))
     kind = _kind(name, column, values)
     missing = 1 - values.filled / len(column) if len(column) else 1.0
     examples = [format_value(value) for value in values.uniques[:5]]
@@ -81,17 +101,23 @@ def _profile(name: str, column: pd.Series) -> ColumnProfile:
     )
 
 
-def _distinct_values(column: pd.Series) -> _Values:
-    numeric = _is_number_dtype(column)
-    if numeric:
+def count_distinct(column: pd.Series) -> DistinctValues:
+    """Return the column's distinct filled values and how often each occurs."""
+    if _is_number_dtype(column):
         array = column.to_numpy(float, na_value=np.nan)
     else:
         # No copy for text columns; factorize treats None and NaN as missing.
         array = np.asarray(column.array, dtype=object)
     codes, uniques = pd.factorize(array)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    order = np.argsort(-counts, kind="stable")
-    return _Values(uniques[order], counts[order], int(counts.sum()), numeric)
+    return DistinctValues(uniques, counts)
+
+
+def _by_frequency(column: pd.Series, distinct: DistinctValues) -> _Values:
+    # Stable, so values as frequent as each other keep the order they appear in.
+    order = np.argsort(-distinct.counts, kind="stable")
+    uniques, counts = distinct.uniques[order], distinct.counts[order]
+    return _Values(uniques, counts, int(counts.sum()), _is_number_dtype(column))
 
 
 def _is_number_dtype(column: pd.Series) -> bool:

@@ -21,6 +21,7 @@ import pandas as pd
 from pandas.api.types import infer_dtype, is_bool_dtype, is_numeric_dtype
 
 from datasets.errors import DatasetError
+from datasets.profiling import DistinctValues
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ NUMBER_RE = re.compile(
 DECIMAL_COMMA_RE = re.compile(r",(\d{1,2}|\d{4,})$|\.\d{3},\d")
 THOUSANDS_COMMA_RE = re.compile(r",\d{3}\.\d|,\d{3},")
 LEADING_ZERO_RE = re.compile(r"^[-+]?0\d")
+TEXT_DTYPE = pd.StringDtype(na_value=np.nan)
 
 EMPTY_FILE = (
     "The file is empty. Export your leads again with column names in the first "
@@ -80,6 +82,9 @@ class TableRead:
     placeholders: dict[str, int]
     # Column -> cells that were not numbers in a numeric column, now missing.
     unparsed: dict[str, int] = field(default_factory=dict)
+    # Column -> its distinct values, counted while reading, for profile_columns;
+    # float columns parsed as such are left out (counting them costs as much).
+    distinct: dict[str, DistinctValues] = field(default_factory=dict)
 
 
 @dataclass
@@ -223,11 +228,13 @@ def _read_csv(
     raw, encoding = _parse_csv(
         path, encoding, delimiter, header, max_rows, text_columns
     )
-    frame, placeholders, unparsed = _finish(raw, header, delimiter, max_rows)
+    frame, placeholders, unparsed, distinct = _finish(
+        raw, header, delimiter, max_rows
+    )
     if frame.shape[1] == 1:
         _reject_one_column(text.splitlines()[0], delimiter)
     return TableRead(
-        frame, "csv", encoding, delimiter, None, [], placeholders, unparsed
+        frame, "csv", encoding, delimiter, None, [], placeholders, unparsed, distinct
     )
 
 
@@ -353,9 +360,9 @@ def _read_excel(path: Path, options: ReadOptions, max_rows: int | None) -> Table
     rows = [list(row) + [None] * (width - len(row)) for row in rows]
     header = distinct_names(rows[0])
     raw = pd.DataFrame(rows[1:], columns=header.names, dtype=object)
-    frame, placeholders, unparsed = _finish(raw, header, None, max_rows)
+    frame, placeholders, unparsed, distinct = _finish(raw, header, None, max_rows)
     return TableRead(
-        frame, "excel", None, None, sheet, sheets, placeholders, unparsed
+        frame, "excel", None, None, sheet, sheets, placeholders, unparsed, distinct
     )
 
 
@@ -424,7 +431,7 @@ def _cell_text(value: object) -> str | None:
 
 def _finish(
     raw: pd.DataFrame, header: _Header, delimiter: str | None, max_rows: int | None
-) -> tuple[pd.DataFrame, dict[str, int], dict[str, int]]:
+) -> tuple[pd.DataFrame, dict[str, int], dict[str, int], dict[str, DistinctValues]]:
     raw = _drop_blank_rows(_drop_trailing_empty(raw, header))
     if raw.empty:
         raise DatasetError(
@@ -437,15 +444,17 @@ def _finish(
             "Remove old leads or split the file, then upload again."
         )
 
-    columns, placeholders, unparsed = {}, Counter(), {}
+    columns, placeholders, unparsed, distinct = {}, Counter(), {}, {}
     for name in raw.columns:
-        column, found, failed = convert_column(raw[name], delimiter)
+        column, found, failed, values = _convert(raw[name], delimiter)
         columns[name] = column.to_numpy() if column.dtype == float else column.array
         placeholders.update(found)
         if failed:
             unparsed[name] = failed
+        if values is not None:
+            distinct[name] = values
     frame = pd.DataFrame(columns, copy=False)
-    return frame, dict(placeholders), unparsed
+    return frame, dict(placeholders), unparsed, distinct
 
 
 def _drop_blank_rows(raw: pd.DataFrame) -> pd.DataFrame:
@@ -469,13 +478,21 @@ def convert_column(
     values: pd.Series, delimiter: str | None = None
 ) -> tuple[pd.Series, Counter, int]:
     """Return the column as float64 or stripped text, placeholders found, misfits."""
+    column, found, failed, _ = _convert(values, delimiter)
+    return column, found, failed
+
+
+def _convert(
+    values: pd.Series, delimiter: str | None
+) -> tuple[pd.Series, Counter, int, DistinctValues | None]:
     if is_numeric_dtype(values) and not is_bool_dtype(values):
-        return values.astype("float64"), Counter(), 0
+        return values.astype("float64"), Counter(), 0, _integer_distinct(values)
 
     # Factorizing the plain object array is markedly faster than the Series,
     # and every later step works on distinct values only.
     codes, uniques = pd.factorize(values.to_numpy(object))
-    if infer_dtype(uniques, skipna=False) != "string":
+    as_text = infer_dtype(uniques, skipna=False) == "string"
+    if not as_text:
         uniques = np.array([str(value) for value in uniques], dtype=object)
     texts = np.array([value.strip() for value in uniques], dtype=object)
     counts = np.bincount(codes[codes >= 0], minlength=len(texts))
@@ -487,11 +504,45 @@ def convert_column(
     if numbers is not None:
         failed = int(counts[np.isnan(numbers) & ~blank].sum())
         filled = np.append(numbers, np.nan)
-        return pd.Series(filled[codes], index=values.index), found, failed
+        column = pd.Series(filled[codes], index=values.index)
+        return column, found, failed, _merged(numbers, counts, ~np.isnan(numbers))
 
+    unchanged = as_text and bool((texts == uniques).all())
+    distinct = (
+        DistinctValues(texts[~blank], counts[~blank])
+        if unchanged
+        else _merged(texts, counts, ~blank)
+    )
+    if unchanged and not blank.any() and values.dtype == TEXT_DTYPE:
+        # Nothing to strip or blank out: the parsed column is the result, and
+        # copying it would cost as much again for a column of IDs.
+        return values, found, 0, distinct
     texts[blank] = np.nan
     strings = pd.array(np.append(texts, np.nan), dtype="str")
-    return pd.Series(strings.take(codes), index=values.index), found, 0
+    return pd.Series(strings.take(codes), index=values.index), found, 0, distinct
+
+
+def _merged(
+    values: np.ndarray, counts: np.ndarray, keep: np.ndarray
+) -> DistinctValues:
+    # Cells that differed can be equal once stripped or parsed ('Google ' and
+    # 'Google', '1.0' and '1').
+    codes, uniques = pd.factorize(values[keep])
+    totals = np.bincount(codes, weights=counts[keep], minlength=len(uniques))
+    return DistinctValues(uniques, totals.astype(np.int64))
+
+
+def _integer_distinct(values: pd.Series) -> DistinctValues | None:
+    # Integers count several times faster than the floats they become; floats
+    # are left to profiling, as are integers a float cannot hold exactly.
+    array = values.to_numpy()
+    if array.dtype.kind not in "iu" or len(array) == 0:
+        return None
+    if max(abs(int(array.min())), abs(int(array.max()))) > 2**53:
+        return None
+    codes, uniques = pd.factorize(array)
+    counts = np.bincount(codes, minlength=len(uniques))
+    return DistinctValues(uniques.astype("float64"), counts)
 
 
 def _placeholder_mask(texts: np.ndarray) -> np.ndarray:
@@ -509,9 +560,11 @@ def _parse_numbers(
 ) -> np.ndarray | None:
     """Return a float per distinct text if (nearly) all of them are numbers."""
     filled = counts[~blank].sum()
-    if filled == 0 or any(LEADING_ZERO_RE.match(t) for t in texts[~blank][:1000]):
+    # Indexing the first filled texts only spares copying a million of them.
+    sample = texts[np.flatnonzero(~blank)[:1000]]
+    if filled == 0 or any(LEADING_ZERO_RE.match(t) for t in sample):
         return None
-    if not _looks_numeric(texts[~blank][:200], delimiter):
+    if not _looks_numeric(sample[:200], delimiter):
         return None
     numbers = pd.to_numeric(pd.Series(texts), errors="coerce")
     numbers = numbers.to_numpy(float, copy=True)

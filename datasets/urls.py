@@ -5,6 +5,7 @@ from datasets import views
 app_name = "datasets"
 urlpatterns = [
     path("upload/", views.upload, name="upload"),
+    path("sample/", views.try_sample, name="sample"),
     path("<int:pk>/", views.preview, name="preview"),
     path("<int:pk>/read-again/", views.reread, name="reread"),
     path("<int:pk>/mapping/", views.mapping, name="mapping"),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +11,7 @@ from datasets.combining import guess_keys
 from datasets.errors import DatasetError
 from datasets.forms import JoinForm, MappingForm, ReadingForm, UploadForm
 from datasets.models import Dataset
+from datasets.sample import sample_csv_bytes
 from datasets.target import suggest_target_column
 
 LATER = "You said it was filled in after the first contact."
@@ -23,6 +25,16 @@ def upload(request: HttpRequest) -> HttpResponse:
 
     upload = form.cleaned_data["file"]
     dataset = create_dataset(request, upload, Dataset.Purpose.HISTORY)
+    return redirect("datasets:preview", dataset.pk)
+
+
+@login_required
+@require_POST
+def try_sample(request: HttpRequest) -> HttpResponse:
+    upload = ContentFile(sample_csv_bytes(), name="sample-lead-history.csv")
+    dataset = create_dataset(request, upload, Dataset.Purpose.HISTORY)
+    messages.success(request, "Here is a made-up lead history to try. Check its "
+                     "columns, then choose the outcome column: Status.")
     return redirect("datasets:preview", dataset.pk)
 
 

@@ -48,49 +48,92 @@ def importance_figure(importances: list[dict]) -> str:
         )
     )
     return _layout(
-        figure, "What drives conversion",
-        "Ranking quality lost (AUC points) when the column is scrambled", "",
+        figure,
+        "What drives conversion",
+        "Ranking quality lost (AUC points) when the column is scrambled",
+        "",
         height=140 + 28 * len(top),
     )
 
 
 def gain_figure(gain: dict) -> str:
     """Return the cumulative gain chart: converters found vs leads called."""
-    figure = go.Figure([
-        go.Scatter(x=[p * 100 for p in gain["contacted"]],
-                   y=[f * 100 for f in gain["found"]], name="Calling by score",
-                   line={"color": BLUE, "width": 3}),
-        go.Scatter(x=[0, 100], y=[0, 100], name="Calling at random",
-                   line={"color": GREY, "dash": "dash"}),
-    ])
-    return _layout(figure, "Converters found when calling the best-scored first",
-                   "Share of leads called (%)", "Share of converters found (%)",
-                   height=380)
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=[p * 100 for p in gain["contacted"]],
+                y=[f * 100 for f in gain["found"]],
+                name="Calling by score",
+                line={"color": BLUE, "width": 3},
+            ),
+            go.Scatter(
+                x=[0, 100],
+                y=[0, 100],
+                name="Calling at random",
+                line={"color": GREY, "dash": "dash"},
+            ),
+        ]
+    )
+    return _layout(
+        figure,
+        "Converters found, best scores called first",
+        "Share of leads called (%)",
+        "Share of converters found (%)",
+        height=380,
+    )
 
 
 def calibration_figure(calibration: dict) -> str:
     """Return the reliability chart: predicted chance vs what happened."""
-    figure = go.Figure([
-        go.Scatter(x=[p * 100 for p in calibration["expected"]],
-                   y=[p * 100 for p in calibration["observed"]],
-                   mode="lines+markers", name="Model",
-                   marker={"symbol": "circle", "size": 8},
-                   line={"color": BLUE, "width": 3}),
-        go.Scatter(x=[0, 100], y=[0, 100], name="Perfectly honest scores",
-                   line={"color": GREY, "dash": "dash"}),
-    ])
-    return _layout(figure, "Do the scores mean what they say?",
-                   "Score given (%)", "Share that actually converted (%)", height=380)
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=[p * 100 for p in calibration["expected"]],
+                y=[p * 100 for p in calibration["observed"]],
+                mode="lines+markers",
+                name="Model",
+                marker={"symbol": "circle", "size": 8},
+                line={"color": BLUE, "width": 3},
+            ),
+            go.Scatter(
+                x=[0, 100],
+                y=[0, 100],
+                name="Perfectly honest scores",
+                line={"color": GREY, "dash": "dash"},
+            ),
+        ]
+    )
+    return _layout(
+        figure,
+        "Do the scores mean what they say?",
+        "Score given (%)",
+        "Share that actually converted (%)",
+        height=380,
+    )
 
 
 def roc_figure(roc: dict, auc: float) -> str:
     """Return the ROC curve."""
-    figure = go.Figure([
-        go.Scatter(x=roc["fpr"], y=roc["tpr"], name=f"Model (AUC {auc:.2f})",
-                   line={"color": BLUE, "width": 3}),
-        go.Scatter(x=[0, 1], y=[0, 1], name="Guessing",
-                   line={"color": GREY, "dash": "dash"}),
-    ])
-    return _layout(figure, "Converters caught vs false alarms (ROC)",
-                   "Share of non-converters flagged", "Share of converters flagged",
-                   height=380)
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=roc["fpr"],
+                y=roc["tpr"],
+                name=f"Model (AUC {auc:.2f})",
+                line={"color": BLUE, "width": 3},
+            ),
+            go.Scatter(
+                x=[0, 1],
+                y=[0, 1],
+                name="Guessing",
+                line={"color": GREY, "dash": "dash"},
+            ),
+        ]
+    )
+    return _layout(
+        figure,
+        "Converters caught vs false alarms (ROC)",
+        "Share of non-converters flagged",
+        "Share of converters flagged",
+        height=380,
+    )

@@ -41,15 +41,27 @@ def _effects(
     pipeline: Pipeline, X: pd.DataFrame, typical: dict
 ) -> tuple[np.ndarray, np.ndarray]:
     n_rows, n_columns = len(X), len(X.columns)
-    variants = [X]
-    for column in X.columns:
-        swapped = X.copy()
-        swapped[column] = _typical_value(X[column], typical.get(column))
-        variants.append(swapped)
-    proba = pipeline.predict_proba(pd.concat(variants, ignore_index=True))[:, 1]
+    proba = pipeline.predict_proba(_variants(X, typical))[:, 1]
     own = proba[:n_rows]
     swapped = proba[n_rows:].reshape(n_columns, n_rows).T
     return own, own[:, None] - swapped
+
+
+def _variants(X: pd.DataFrame, typical: dict) -> pd.DataFrame:
+    """Return X followed by one copy per column with that column typical.
+
+    Built column by column with numpy rather than by copying frames, which
+    matters when a single lead is scored through the API.
+    """
+    n_rows, n_copies = len(X), len(X.columns) + 1
+    columns = {}
+    for j, column in enumerate(X.columns):
+        values = X[column]
+        tiled = np.tile(values.to_numpy(), n_copies)
+        block = slice((j + 1) * n_rows, (j + 2) * n_rows)
+        tiled[block] = _typical_value(values, typical.get(column))
+        columns[column] = pd.Series(tiled, dtype=values.dtype)
+    return pd.DataFrame(columns)
 
 
 def _typical_value(column: pd.Series, value: object) -> object:
@@ -84,7 +96,8 @@ def describe(column: str, value: str, effect: float) -> str:
     """Return one reason as a sentence a sales rep can read."""
     direction = "raises" if effect > 0 else "lowers"
     points = abs(effect) * 100
-    return f"{column} is {value}: {direction} the chance by {points:.0f} points"
+    unit = "point" if round(points) == 1 else "points"
+    return f"{column} is {value}: {direction} the chance by {points:.0f} {unit}"
 
 
 def _display(value: object) -> str:

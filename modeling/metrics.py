@@ -1,6 +1,7 @@
 """Honest measures of a model on leads it did not learn from."""
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import (
     accuracy_score,
@@ -11,12 +12,15 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-N_BOOTSTRAP = 200
+N_BOOTSTRAP = 100
 CI_LEVEL = 0.95
 
 
 def evaluate(
-    y: np.ndarray, proba: np.ndarray, *, thresholds: dict[str, float],
+    y: np.ndarray,
+    proba: np.ndarray,
+    *,
+    thresholds: dict[str, float],
     random_state: int = 0,
 ) -> dict:
     """Return the metrics the model page, the shell and the API report.
@@ -57,12 +61,21 @@ def bootstrap_intervals(
         sample = rng.integers(0, len(y), len(y))
         if y[sample].min() == y[sample].max():
             continue
-        aucs.append(roc_auc_score(y[sample], proba[sample]))
+        aucs.append(rank_auc(y[sample], proba[sample]))
         prs.append(average_precision_score(y[sample], proba[sample]))
     tail = (1 - CI_LEVEL) / 2 * 100
     low, high = np.percentile(aucs, [tail, 100 - tail])
     pr_low, pr_high = np.percentile(prs, [tail, 100 - tail])
     return float(low), float(high), float(pr_low), float(pr_high)
+
+
+def rank_auc(y: np.ndarray, proba: np.ndarray) -> float:
+    """Return ROC AUC from ranks: the same figure as roc_auc_score, without
+    its input checks, which dominate when it runs a hundred times."""
+    ranks = rankdata(proba)
+    n_pos = y.sum()
+    n_neg = len(y) - n_pos
+    return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def lift_at(y: np.ndarray, proba: np.ndarray, share: float) -> float:
@@ -81,13 +94,15 @@ def tier_precision_recall(
     for name, low in sorted(thresholds.items(), key=lambda item: -item[1]):
         above = proba >= low
         n_above = int(above.sum())
-        rows.append({
-            "tier": name,
-            "threshold": low,
-            "leads": n_above,
-            "precision": float(y[above].mean()) if n_above else None,
-            "recall": float(y[above].sum() / max(y.sum(), 1)),
-        })
+        rows.append(
+            {
+                "tier": name,
+                "threshold": low,
+                "leads": n_above,
+                "precision": float(y[above].mean()) if n_above else None,
+                "recall": float(y[above].sum() / max(y.sum(), 1)),
+            }
+        )
     return rows
 
 

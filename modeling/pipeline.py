@@ -57,7 +57,9 @@ def build_pipeline(
             n_estimators=200,
             min_samples_leaf=3,
             max_features="sqrt",
-            max_samples=min(n_rows, FOREST_MAX_ROWS) if n_rows > FOREST_MAX_ROWS else None,
+            max_samples=min(n_rows, FOREST_MAX_ROWS)
+            if n_rows > FOREST_MAX_ROWS
+            else None,
             class_weight=weight,
             n_jobs=n_jobs,
             random_state=random_state,
@@ -93,8 +95,12 @@ def fit_calibrated(
         X, y, test_size=CALIBRATION_SHARE, stratify=y, random_state=random_state
     )
     pipeline = build_pipeline(
-        kinds, algorithm, balanced=balanced, n_rows=len(X_fit),
-        random_state=random_state, n_jobs=n_jobs,
+        kinds,
+        algorithm,
+        balanced=balanced,
+        n_rows=len(X_fit),
+        random_state=random_state,
+        n_jobs=n_jobs,
     )
     pipeline.fit(X_fit, y_fit)
     method = "isotonic" if len(X_cal) >= ISOTONIC_MIN_ROWS else "sigmoid"
@@ -105,9 +111,18 @@ def fit_calibrated(
 def single_threaded(model: BaseEstimator) -> None:
     """Predict on one thread: scoring one lead is faster without a thread
     pool, and web and worker processes already run side by side."""
-    for name, value in model.get_params().items():
-        if name.endswith("n_jobs") and value not in (None, 1):
-            model.set_params(**{name: 1})
+    for fitted in _fitted_pipelines(model):
+        classifier = fitted.named_steps["classifier"]
+        if "n_jobs" in classifier.get_params():
+            classifier.set_params(n_jobs=1)
+
+
+def _fitted_pipelines(model: BaseEstimator) -> list[Pipeline]:
+    """Return the fitted pipelines inside a calibrated model (or itself)."""
+    if isinstance(model, Pipeline):
+        return [model]
+    inner = [c.estimator for c in getattr(model, "calibrated_classifiers_", [])]
+    return [getattr(e, "estimator", e) for e in inner]
 
 
 def _numbers_step(scale: bool) -> Pipeline | SimpleImputer:

@@ -39,9 +39,9 @@ def metric_cards(metrics: dict) -> list[dict]:
         {
             "label": "Accuracy",
             "value": f"{accuracy:.1%}",
-            "detail": f"always \"not converted\": {baseline:.1%}",
+            "detail": f'always "not converted": {baseline:.1%}',
             "meaning": (
-                f"Always guessing \"not converted\" would be right {baseline:.1%} "
+                f'Always guessing "not converted" would be right {baseline:.1%} '
                 "of the time, so judge the model by how far it beats that."
             ),
         },
@@ -61,32 +61,47 @@ def verdict(version: ModelVersion) -> str:
     auc, (low, high) = m["roc_auc"], m.get("roc_auc_ci", [m["roc_auc"]] * 2)
     lift = m.get("lift", {}).get("top_10", 0.0)
     if auc >= 0.9:
-        quality = (f"This model ranks leads very well (AUC {auc:.2f}), so well that "
-                   "you should check no remaining column is filled in after the sale")
+        quality = (
+            f"This model ranks leads very well (AUC {auc:.2f}), so well that "
+            "you should check no remaining column is filled in after the sale"
+        )
     elif auc >= 0.75:
         quality = f"This model ranks leads well (AUC {auc:.2f})"
     elif auc >= 0.6:
         quality = f"This model ranks leads better than guessing (AUC {auc:.2f})"
     else:
         quality = f"This model barely beats guessing (AUC {auc:.2f})"
-    sure = (f"with {m.get('n_test', 0):,} test leads the true figure is likely "
-            f"between {low:.2f} and {high:.2f}")
+    sure = (
+        f"with {m.get('n_test', 0):,} test leads the true figure is likely "
+        f"between {low:.2f} and {high:.2f}"
+    )
     calls = f"calling the top tenth first reaches {lift:.1f} times the usual rate"
     improve = _improvement(version)
-    return f"{quality}: {calls}; {sure}. {improve}"
+    cut = ""
+    if m["accuracy"] <= m["baseline_accuracy"] + 0.005:
+        cut = (" Read as yes-or-no at 50%, it is right no more often than always "
+               "saying \"not converted\": use its scores to rank leads, not to "
+               "decide alone.")
+    return f"{quality}: {calls}; {sure}.{cut} {improve}"
 
 
 def _improvement(version: ModelVersion) -> str:
     m = version.metrics
     converted = round(m.get("conversion_rate", 0) * version.n_trained)
     if converted < 200:
-        return (f"It learned from only {converted:,} conversions; more history "
-                "would make it steadier.")
+        return (
+            f"It learned from only {converted:,} conversions; more history "
+            "would make it steadier."
+        )
     if time_gap(m) is not None:
-        return ("It scores newer leads worse than older ones: retrain often and "
-                "add columns that describe what changed.")
-    return ("More columns about what leads did before the first contact (pages "
-            "seen, forms filled, answers to qualifying questions) would sharpen it.")
+        return (
+            "It scores newer leads worse than older ones: retrain often and "
+            "add columns that describe what changed."
+        )
+    return (
+        "More columns about what leads did before the first contact (pages "
+        "seen, forms filled, answers to qualifying questions) would sharpen it."
+    )
 
 
 def time_gap(metrics: dict) -> float | None:
@@ -105,12 +120,14 @@ def importance_rows(importances: list[dict]) -> list[dict]:
     for item in importances:
         raises = ", ".join(item.get("raises", []))
         lowers = ", ".join(item.get("lowers", []))
-        rows.append({
-            "column": item["column"],
-            "points": f"{item['importance'] * 100:.1f}",
-            "raises": raises or "—",
-            "lowers": lowers or "—",
-        })
+        rows.append(
+            {
+                "column": item["column"],
+                "points": f"{max(item['importance'], 0.0) * 100:.1f}",
+                "raises": raises or "—",
+                "lowers": lowers or "—",
+            }
+        )
     return rows
 
 
@@ -118,30 +135,48 @@ def model_card(version: ModelVersion) -> list[tuple[str, str]]:
     """Return the model card: what the model is, learned from, and can't do."""
     m, v = version.metrics, version.validation
     candidates = ", ".join(
-        f"{ALGORITHM_WORDS.get(a, a)} {auc:.3f}" for a, auc in version.candidates.items()
+        f"{ALGORITHM_WORDS.get(a, a)} {auc:.3f}"
+        for a, auc in version.candidates.items()
     )
     return [
-        ("Model", f"{ALGORITHM_WORDS.get(version.algorithm, version.algorithm)}, "
-                  "with calibrated scores"
-                  + (f" (chosen among: {candidates})" if len(version.candidates) > 1
-                     else "")),
-        ("Data", f"{version.n_trained:,} leads with an outcome from "
-                 f"{version.dataset.original_name}; {version.n_open:,} open leads "
-                 "left out of training"),
-        ("Outcome", f"{version.target.get('column')} = "
-                    f"{', '.join(version.target.get('positive', []))}"),
+        (
+            "Model",
+            f"{ALGORITHM_WORDS.get(version.algorithm, version.algorithm)}, "
+            "with calibrated scores"
+            + (f" (chosen among: {candidates})" if len(version.candidates) > 1 else ""),
+        ),
+        (
+            "Data",
+            f"{version.n_trained:,} leads with an outcome from "
+            f"{version.dataset.original_name}; {version.n_open:,} open leads "
+            "left out of training",
+        ),
+        (
+            "Outcome",
+            f"{version.target.get('column')} = "
+            f"{', '.join(version.target.get('positive', []))}",
+        ),
         ("Columns used", ", ".join(version.feature_columns)),
         ("Columns left out", f"{len(version.excluded)}, listed below with reasons"),
         ("Testing", v.get("description", "")),
-        ("Results", f"ROC AUC {m['roc_auc']:.3f}, PR AUC {m.get('pr_auc', 0):.3f}, "
-                    f"Brier {m.get('brier', 0):.3f}, accuracy {m['accuracy']:.1%} "
-                    f"(always \"no\": {m['baseline_accuracy']:.1%})"),
-        ("Traceability", f"training rows fingerprint {version.fingerprint[:12]}…, "
-                         f"file checksum {version.checksum[:12]}…, scikit-learn "
-                         f"{version.library_versions.get('scikit-learn')}"),
-        ("Known limits", "It only knows the leads in this history: new sources, "
-                         "products or markets are guesses until it is retrained. "
-                         "Scores describe chances, not certainties."),
+        (
+            "Results",
+            f"ROC AUC {m['roc_auc']:.3f}, PR AUC {m.get('pr_auc', 0):.3f}, "
+            f"Brier {m.get('brier', 0):.3f}, accuracy {m['accuracy']:.1%} "
+            f'(always "no": {m["baseline_accuracy"]:.1%})',
+        ),
+        (
+            "Traceability",
+            f"training rows fingerprint {version.fingerprint[:12]}…, "
+            f"file checksum {version.checksum[:12]}…, scikit-learn "
+            f"{version.library_versions.get('scikit-learn')}",
+        ),
+        (
+            "Known limits",
+            "It only knows the leads in this history: new sources, "
+            "products or markets are guesses until it is retrained. "
+            "Scores describe chances, not certainties.",
+        ),
     ]
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from modeling.artifacts import load_pipeline
+from modeling.errors import TrainingError
 from modeling.explain import explain_rows
 from modeling.features import prepare_features
 from modeling.models import ModelVersion
@@ -28,6 +29,25 @@ def pipeline_for(version: ModelVersion) -> Pipeline:
         version.checksum,
         version.library_versions.get("scikit-learn", ""),
     )
+
+
+# A file with fewer of the model's columns than this share is refused: its
+# scores would all be the same guess, however confident they look.
+MIN_SHARED_COLUMNS = 0.5
+
+
+def check_columns(version: ModelVersion, columns: list[str]) -> list[str]:
+    """Return the model's columns the file lacks; raise TrainingError when
+    it lacks so many that scores would be meaningless."""
+    missing = [c for c in version.feature_columns if c not in set(columns)]
+    if len(missing) > len(version.feature_columns) * (1 - MIN_SHARED_COLUMNS):
+        shown = ", ".join(missing[:5]) + (" and more" if len(missing) > 5 else "")
+        raise TrainingError(
+            f"This file lacks {len(missing)} of the {len(version.feature_columns)} "
+            f"columns the model learned from ({shown}), so its scores would be "
+            "guesses. Upload a file with the same columns as the lead history."
+        )
+    return missing
 
 
 def predict_leads(

@@ -25,8 +25,11 @@ class Validation:
     description: str
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "folds": len(self.splits),
-                "description": self.description}
+        return {
+            "kind": self.kind,
+            "folds": len(self.splits),
+            "description": self.description,
+        }
 
 
 def plan_validation(
@@ -45,8 +48,9 @@ def plan_validation(
     return Validation(
         "stratified",
         splits,
-        f"{n_splits}-fold cross-validation: every lead was scored once by a model "
-        "that had not seen it.",
+        f"Tested by {n_splits}-fold cross-validation: every lead was scored once "
+        "by a model that had not seen it. The final model then learned from "
+        "every lead.",
     )
 
 
@@ -63,12 +67,15 @@ def time_split(order: pd.Series) -> Validation:
     return Validation(
         "time",
         [(train, test)],
-        "Trained on the oldest 80% of leads and tested on the newest 20%, as the "
-        "model will be used: on leads that come after its history.",
+        "Tested the way the model will be used: a model trained on the oldest "
+        "80% of leads scored the newest 20%. The final model then learned from "
+        "every lead.",
     )
 
 
-def shuffled_split(y: pd.Series, random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def shuffled_split(
+    y: pd.Series, random_state: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Return one stratified 80/20 split, for comparison with a time split."""
     positions = np.arange(len(y))
     train, test = train_test_split(

@@ -55,7 +55,9 @@ def run_status(request: HttpRequest, pk: int) -> JsonResponse:
         "stage": run.stage,
         "error": run.error,
         "finished": run.is_finished,
-        "model_url": version and ModelVersion(pk=version[0]).get_absolute_url(),
+        "model_url": (
+            ModelVersion(pk=version[0]).get_absolute_url() if version else None
+        ),
     })
 
 
@@ -71,3 +73,134 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **presenting.version_page(version),
     }
     return render(request, "modeling/version.html", context)
+
+
+# --- retraining, comparison, model health, audit log (issue 6) ---
+from datetime import timedelta  # noqa: E402
+
+from django.contrib import messages  # noqa: E402
+from django.core.paginator import Paginator  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from modeling import monitoring, retraining_pages, schedule  # noqa: E402
+from modeling.errors import TrainingError  # noqa: E402
+from modeling.forms import PromoteForm, RetrainPolicyForm  # noqa: E402
+from modeling.models import AuditEntry, Comparison, RetrainPolicy, RunKind  # noqa: E402
+from modeling.promotion import make_active  # noqa: E402
+
+AUDIT_PAGE = 50
+# A scheduled check this late means no worker runs RQ's scheduler.
+OVERDUE = timedelta(minutes=15)
+
+
+@login_required
+def retraining(request: HttpRequest) -> HttpResponse:
+    jobs.reap_dead_runs()
+    schedule.ensure_armed()
+    policy = RetrainPolicy.current()
+    tick = schedule.scheduled_at()
+    context = {
+        "policy": policy, "form": RetrainPolicyForm(instance=policy),
+        "active": ModelVersion.active(), "tick": tick,
+        "overdue": tick is not None and tick < timezone.now() - OVERDUE,
+        "runs": TrainingRun.objects.filter(kind=RunKind.RETRAIN)[:10],
+        "comparisons": Comparison.objects.select_related("challenger", "champion")[:10],
+        "versions": ModelVersion.objects.select_related("run")[:30],
+        "changes": AuditEntry.objects.filter(subject="model")[:20],
+    }
+    return render(request, "modeling/retraining.html", context)
+
+
+@login_required
+@require_POST
+def save_schedule(request: HttpRequest) -> HttpResponse:
+    form = RetrainPolicyForm(request.POST, instance=RetrainPolicy.current())
+    if form.is_valid():
+        schedule.save_policy(form.save(commit=False), user=request.user)
+        messages.success(request, "Retraining schedule saved.")
+    else:
+        messages.error(request, "The schedule was not saved: " + "; ".join(
+            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
+    return redirect("modeling:retraining")
+
+
+@login_required
+@require_POST
+def retrain_now(request: HttpRequest) -> HttpResponse:
+    try:
+        run = jobs.enqueue_retrain(trigger="admin", user=request.user)
+    except TrainingError as error:
+        messages.error(request, str(error))
+        return redirect("modeling:retraining")
+    return redirect("modeling:run", run.pk)
+
+
+@login_required
+def comparison(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(
+        Comparison.objects.select_related("challenger", "champion"), challenger=pk
+    )
+    context = {"comparison": found, "rows": retraining_pages.side_by_side(found),
+               "moves": retraining_pages.tier_moves(found), "form": PromoteForm(),
+               "active": ModelVersion.active()}
+    return render(request, "modeling/comparison.html", context)
+
+
+@login_required
+@require_POST
+def promote(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(ModelVersion, pk=pk)
+    form = PromoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why, so the audit log explains the change.")
+        return redirect(request.POST.get("back") or "modeling:retraining")
+    action = make_active(version, user=request.user, reason=form.cleaned_data["reason"])
+    if request.POST.get("rescore"):
+        jobs.enqueue_rescore_all(version, user=request.user)
+    messages.success(request, f"{version} is in use ({action.replace('_', ' ')}).")
+    return redirect("modeling:retraining")
+
+
+@login_required
+@require_POST
+def rescore_all(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(ModelVersion, pk=pk, is_active=True)
+    jobs.enqueue_rescore_all(version, user=request.user)
+    messages.success(request, "Every open lead is being rescored.")
+    return redirect("modeling:retraining")
+
+
+@login_required
+def health(request: HttpRequest) -> HttpResponse:
+    rows = monitoring.tier_performance()
+    active = ModelVersion.active()
+    check = active.drift_checks.first() if active else None
+    threshold = RetrainPolicy.current().drift_threshold
+    context = {
+        "active": active, "check": check, "rows": retraining_pages.tier_table(rows),
+        "charts": {"tiers": retraining_pages.tier_chart(rows)} if rows else {},
+        "drift": retraining_pages.drift_rows(check, threshold) if check else [],
+        "threshold": threshold,
+    }
+    return render(request, "modeling/health.html", context)
+
+
+@login_required
+@require_POST
+def check_drift(request: HttpRequest) -> HttpResponse:
+    if monitoring.check_drift() is None:
+        messages.error(request, "Too few leads scored by the model in use in the "
+                       f"last {monitoring.DRIFT_DAYS} days to measure drift.")
+    return redirect("modeling:health")
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.select_related("actor")
+    subject = request.GET.get("subject", "")
+    if subject:
+        entries = entries.filter(subject=subject)
+    page = Paginator(entries, AUDIT_PAGE).get_page(request.GET.get("page"))
+    subjects = ["tier", "rule", "model", "user"]
+    return render(request, "modeling/audit.html",
+                  {"page": page, "subject": subject, "subjects": subjects})

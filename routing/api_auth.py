@@ -1,12 +1,14 @@
 """Token authentication for the scoring API."""
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
+from leadscore_site.access import rule_for
 from routing.models import ApiToken
-from routing.tokens import find_token
+from routing.tokens import find_token, token_scope
 
 # Recording every use would add a write to every request; once a minute is
 # enough to tell an admin which tokens are still in use.
@@ -42,8 +44,45 @@ def _note_use(token: ApiToken) -> None:
 
 
 class HasApiToken(permissions.BasePermission):
+    """Let a token through only to endpoints of its scope.
+
+    The scope each endpoint needs is its line in leadscore_site/access.py, so
+    an endpoint missing there is refused to every token.
+    """
+
+    message = "This token's scope does not include this endpoint."
+
     def has_permission(self, request: Request, view) -> bool:
-        return isinstance(request.auth, ApiToken)
+        if not isinstance(request.auth, ApiToken):
+            return False
+        rule = rule_for(request.resolver_match.view_name)
+        return (
+            rule is not None
+            and rule.kind == "token"
+            and rule.need == token_scope(request.auth)
+        )
+
+
+class TokenRateThrottle(throttling.SimpleRateThrottle):
+    """Limit each token to API_RATE_LIMIT requests (e.g. "600/min").
+
+    Counts live in Django's cache, Redis, so every web process on every
+    machine shares them.
+    """
+
+    scope = "api_token"
+    # Known limit: requests with an unknown token fail authentication before
+    # any throttle runs, so they are not rate limited (keys are 256 random bits).
+
+    def get_rate(self) -> str:
+        # Read at each request rather than at import, so tests can lower it.
+        return settings.API_RATE_LIMIT
+
+    def get_cache_key(self, request: Request, view) -> str | None:
+        if not isinstance(request.auth, ApiToken):
+            return None
+        # The hash, not the id: ids come back after a test's rollback.
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.key_hash}
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

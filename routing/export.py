@@ -26,8 +26,12 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the frame with every text cell escaped against formulas."""
     escaped = frame.copy()
     for column in escaped.columns:
-        if not pd.api.types.is_numeric_dtype(escaped[column]):
-            escaped[column] = escaped[column].map(escape_formula)
+        values = escaped[column]
+        if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+            # Read as numbers, written back as the whole numbers they were.
+            escaped[column] = values.astype("Int64")
+        elif not pd.api.types.is_numeric_dtype(values):
+            escaped[column] = values.map(escape_formula)
     escaped.columns = [escape_formula(str(c)) for c in escaped.columns]
     return escaped
 

@@ -38,7 +38,7 @@ def score_dataset_job(scoring_run_id: int) -> int:
     )
     run.mark(ScoringRun.Status.RUNNING)
     try:
-        frame = open_leads(run.dataset)
+        frame = open_leads(run.dataset, like=run.model_version.dataset)
         count = _score_to_file(run, frame)
     except (DatasetError, TrainingError) as error:
         run.mark(ScoringRun.Status.FAILED, error=str(error))
@@ -58,12 +58,17 @@ def score_dataset_job(scoring_run_id: int) -> int:
 def _score_to_file(run: ScoringRun, frame) -> int:
     # Known limit: the upload is read whole (datasets' reader) before it is
     # scored in chunks, so a very large file needs memory for its table, and
-    # one worker scores it. Leads from files trigger no tier actions.
+    # one worker scores it.
     run.n_total = len(frame)
     run.save(update_fields=["n_total"])
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as out:
-        count = score_file(frame, run.model_version, out, dataset=run.dataset,
-                           progress=run.report_progress)
+        count = score_file(
+            frame,
+            run.model_version,
+            out,
+            dataset=run.dataset,
+            progress=run.report_progress,
+        )
         out.seek(0)
         name = f"{Path(run.dataset.original_name).stem}-scored.csv"
         run.output.save(name, File(out), save=False)
@@ -71,10 +76,10 @@ def _score_to_file(run: ScoringRun, frame) -> int:
     return count
 
 
-def open_leads(dataset: Dataset):
+def open_leads(dataset: Dataset, *, like: Dataset | None = None):
     """Return the upload's rows to score: every row of a new-leads file, the
-    rows without an outcome of a history."""
-    frame = load_table(dataset)
+    rows without an outcome of a history; cleaned like the model's history."""
+    frame = load_table(dataset, like=like)
     if dataset.purpose == Dataset.Purpose.HISTORY and dataset.target_column:
         frame = frame[outcome_of(dataset, frame).isna().to_numpy()]
     return frame

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from datasets.models import Dataset
 from modeling.models import ModelVersion
-from modeling.scoring import predict_leads
+from modeling.scoring import check_columns, predict_leads
 from routing.export import scored_rows, write_scored_csv
 from routing.intake import OWNER, IncomingLead
 from routing.models import Lead, Score, Tier
@@ -81,30 +81,53 @@ def score_file(
 
     Chunks bound the memory the reasons need, and let `progress` move.
     """
+    check_columns(version, list(frame.columns))
     tiers = Tier.objects.ordered()
+    id_column = identifier_column(dataset)
     Lead.objects.filter(dataset=dataset).delete()
     for start in range(0, len(frame), chunk_rows):
         chunk = frame.iloc[start : start + chunk_rows]
         scored = predict_leads(version, chunk)
-        _store_chunk(chunk, scored, version, tiers, dataset, start)
+        _store_chunk(chunk, scored, version, tiers, dataset, start, id_column)
         write_scored_csv(scored_rows(chunk, scored, tiers), out, header=start == 0)
         progress(min(start + chunk_rows, len(frame)))
     logger.info("Dataset %s: scored %s rows in chunks", dataset.pk, len(frame))
     return len(frame)
 
 
-def _store_chunk(chunk, scored, version, tiers, dataset, start) -> None:
+def identifier_column(dataset: Dataset) -> str | None:
+    """Return the upload's first identifier column, the lead's CRM ID."""
+    for column in dataset.profile:
+        if column["kind"] == "identifier":
+            return column["name"]
+    return None
+
+
+def _store_chunk(chunk, scored, version, tiers, dataset, start, id_column) -> None:
     leads = [
         Lead(
-            dataset=dataset, row_number=start + position + 1, fields=_plain_fields(row),
-            probability=float(proba), tier=assign_tier(proba, tiers),
-            model_version=version, reasons=reasons, source=dataset.original_name,
+            dataset=dataset,
+            row_number=start + position + 1,
+            external_id=_external_id(row, id_column),
+            fields=_plain_fields(row),
+            probability=float(proba),
+            tier=assign_tier(proba, tiers),
+            model_version=version,
+            reasons=reasons,
+            source=dataset.original_name,
         )
         for position, (row, proba, reasons) in enumerate(
             zip(chunk.to_dict("records"), scored["probability"], scored["reasons"])
         )
     ]
     Lead.objects.bulk_create(leads, batch_size=BATCH)
+    scores = Score.objects.bulk_create([_score_of(lead) for lead in leads])
+    if dataset.purpose == Dataset.Purpose.NEW_LEADS:
+        # New leads get their tier's follow-up like leads from the API; the
+        # open leads of a history are only ranked, never contacted in bulk.
+        from routing.deliveries import route_scores  # deliveries import this
+
+        route_scores(scores)
 
 
 def _external_id(row: dict, id_column: str | None) -> str:
@@ -121,18 +144,23 @@ def _plain_fields(row: dict) -> dict:
 
 
 def _is_blank(value: object) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float) and math.isnan(value)
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and math.isnan(value))
     )
 
 
 def _json_value(value: object) -> object:
+    if hasattr(value, "item"):  # a numpy scalar
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # 1137.0 was read as a number; show it as 1137
     if isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
     return str(value)
 
 
@@ -189,14 +217,23 @@ def rescore(leads: list[Lead], version: ModelVersion) -> list[Score]:
 
 
 RESCORED_FIELDS = [
-    "fields", "owner", "probability", "reasons", "tier", "model_version", "scored_at"
+    "fields",
+    "owner",
+    "probability",
+    "reasons",
+    "tier",
+    "model_version",
+    "scored_at",
 ]
 
 
 def _score_of(lead: Lead) -> Score:
     return Score(
-        lead=lead, probability=lead.probability, tier=lead.tier,
-        tier_name=lead.tier.name, reasons=lead.reasons,
+        lead=lead,
+        probability=lead.probability,
+        tier=lead.tier,
+        tier_name=lead.tier.name,
+        reasons=lead.reasons,
         model_version=lead.model_version,
     )
 

@@ -4,6 +4,7 @@ import csv
 import io
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pandas as pd
 from django.db import transaction
@@ -30,24 +31,44 @@ def read_outcome_value(text: str) -> str | None:
     return "won" if value in WON else "lost" if value in LOST else None
 
 
+def read_outcome_date(text: str) -> datetime | None:
+    """Return the date in a cell (ISO or day first), None when blank or unreadable.
+
+    A date without a time is taken as midnight in the site's time zone.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    value = pd.to_datetime(text, errors="coerce", dayfirst=not text[:4].isdigit())
+    if pd.isna(value):
+        return None
+    value = value.to_pydatetime()
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_current_timezone())
+    return value
+
+
 def import_outcomes(data: bytes) -> OutcomeImport:
     """Record outcomes from CSV bytes with `external_id` (or `lead_id`) and
-    `outcome` columns; return what was updated and what was not."""
+    `outcome` columns, and optionally `date` (when it was won or lost; today
+    when blank); return what was updated and what was not."""
     rows = csv.DictReader(io.StringIO(data.decode("utf-8-sig", errors="replace")))
     result, wanted = OutcomeImport(), {}
     for number, row in enumerate(rows, start=2):
         key = (row.get("external_id") or row.get("lead_id") or "").strip()
         outcome = read_outcome_value(row.get("outcome") or "")
-        if not key or outcome is None:
+        date_text = row.get("date") or row.get("outcome_date") or ""
+        when = read_outcome_date(date_text)
+        if not key or outcome is None or (date_text.strip() and when is None):
             result.bad_rows.append(number)
         else:
-            wanted[key] = outcome
+            wanted[key] = (outcome, when)
     with transaction.atomic():
-        for key, outcome in wanted.items():
+        for key, (outcome, when) in wanted.items():
             leads = Lead.objects.filter(external_id=key)
             if not leads.exists() and key.isdigit():
                 leads = Lead.objects.filter(pk=int(key))
-            count = leads.update(outcome=outcome, outcome_at=timezone.now())
+            count = leads.update(outcome=outcome, outcome_at=when or timezone.now())
             if count:
                 result.updated += count
             else:

@@ -10,6 +10,14 @@ from routing.models import ApiToken
 
 logger = logging.getLogger(__name__)
 
+SCORING = "scoring"
+ADMIN = "admin"
+# The scope is written into the key's start, which is stored as the token's
+# prefix and covered by its hash, so it cannot be changed without making the
+# key unknown. "lsa_" can never begin a scoring key, whose third character is
+# always "_".
+KEY_STARTS = {SCORING: "ls_", ADMIN: "lsa_"}
+
 
 def hash_key(key: str) -> str:
     """Return the SHA-256 a token is stored and looked up by.
@@ -20,12 +28,21 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_token(name: str) -> tuple[ApiToken, str]:
-    """Create a token for an integration; return it and its only plain copy."""
-    key = "ls_" + secrets.token_urlsafe(32)
+def create_token(name: str, *, scope: str = SCORING) -> tuple[ApiToken, str]:
+    """Create a token for an integration; return it and its only plain copy.
+
+    A scoring token calls the scoring API; an admin token only the endpoints
+    that leadscore_site/access.py marks for admin use.
+    """
+    key = KEY_STARTS[scope] + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(name=name, prefix=key[:8], key_hash=hash_key(key))
-    logger.info("ApiToken %s: created for %s", token.pk, name)
+    logger.info("ApiToken %s: created for %s, scope %s", token.pk, name, scope)
     return token, key
+
+
+def token_scope(token: ApiToken) -> str:
+    """Return what the token may be used for: "scoring" or "admin"."""
+    return ADMIN if token.prefix.startswith(KEY_STARTS[ADMIN]) else SCORING
 
 
 def find_token(key: str) -> ApiToken | None:

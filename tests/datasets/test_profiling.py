@@ -105,3 +105,22 @@ def test_bank_kinds(bank_csv):
     assert found["y"] == "yes_no"
     assert found["month"] == "category"
     assert found["duration"] == "number"
+
+
+def test_counts_from_reading_give_the_same_profiles(tmp_path):
+    path = tmp_path / "leads.csv"
+    sample_frame().assign(Source=[" Google", "select", "12"] * 20).to_csv(
+        path, index=False
+    )
+    read = read_table(path)
+
+    with_counts = profile_columns(read.frame, read.distinct)
+
+    assert read.distinct
+    assert with_counts == profile_columns(read.frame)
+
+
+def test_x_education_counts_from_reading_give_the_same_profiles(x_education_csv):
+    read = read_table(x_education_csv)
+
+    assert profile_columns(read.frame, read.distinct) == profile_columns(read.frame)

@@ -274,3 +274,24 @@ def test_bank_additional_real_file(bank_additional_csv):
     assert result.delimiter == ";"
     assert "nonexistent" in set(result.frame["poutcome"])
     assert result.frame["euribor3m"].iloc[0] == 4.857
+
+
+def test_distinct_values_are_counted_as_they_end_up(tmp_path):
+    text = "src,amount,n\n Google,1,7\nGoogle ,1.0,7\nSelect,$2,8\nDirect,,7\n"
+    distinct = read_table(write(tmp_path, text)).distinct
+
+    assert distinct["src"].uniques.tolist() == ["Google", "Direct"]
+    assert distinct["src"].counts.tolist() == [2, 1]
+    assert distinct["amount"].uniques.tolist() == [1.0, 2.0]
+    assert distinct["amount"].counts.tolist() == [2, 1]
+    assert distinct["n"].uniques.tolist() == [7.0, 8.0]
+    assert distinct["n"].counts.tolist() == [3, 1]
+
+
+def test_text_column_needing_no_change_is_kept_as_parsed(tmp_path):
+    text = "id,src\nL1,Google\nL2,N/A\nL3,Direct\n"
+    result = read_table(write(tmp_path, text))
+
+    assert result.frame["id"].tolist() == ["L1", "L2", "L3"]
+    assert result.frame["id"].dtype == "str"
+    assert result.distinct["id"].counts.tolist() == [1, 1, 1]

@@ -31,8 +31,15 @@ def history(tmp_path):
 
 def test_train_model_reports_the_model_as_json(history, queues):
     code, out, _ = run_command(
-        "train_model", str(history), "--target", "Converted",
-        "--algorithm", "auto", "--exclude", "Employees", "--json",
+        "train_model",
+        str(history),
+        "--target",
+        "Converted",
+        "--algorithm",
+        "auto",
+        "--exclude",
+        "Employees",
+        "--json",
     )
 
     result = json.loads(out)
@@ -41,20 +48,23 @@ def test_train_model_reports_the_model_as_json(history, queues):
     assert result["excluded"]["Employees"] == "Left out on the command line."
     assert "Lead ID" in result["excluded"]
     assert {"roc_auc", "accuracy", "baseline_accuracy", "pr_auc", "brier"} <= set(
-        result["metrics"])
+        result["metrics"]
+    )
     assert result["metrics"]["roc_auc"] > 0.75
     assert result["validation"]["kind"] == "stratified"
     assert set(result["candidates"]) == {"logistic", "forest", "boosting"}
     assert isinstance(result["segments"], list)
     assert [i["column"] for i in result["importances"]][:2] in (
-        ["Minutes on site", "Source"], ["Source", "Minutes on site"])
+        ["Minutes on site", "Source"],
+        ["Source", "Minutes on site"],
+    )
 
 
 def test_score_leads_writes_probability_and_tier(history, tmp_path, queues):
     run_command("train_model", str(history), "--target", "Converted")
     new = tmp_path / "new.csv"
     frame = make_leads(30, random_state=5).drop(columns=["Converted"])
-    frame.loc[0, "Source"] = "=HYPERLINK(\"http://x\")"
+    frame.loc[0, "Source"] = '=HYPERLINK("http://x")'
     frame.to_csv(new, index=False)
     out_path = tmp_path / "scored.csv"
 
@@ -84,6 +94,7 @@ def test_a_failure_is_one_error_line_and_exit_code_2(args, message):
 
 def test_a_failure_with_json_is_an_error_object(history):
     code, out, _ = run_command(
-        "train_model", str(history), "--target", "Nope", "--json")
+        "train_model", str(history), "--target", "Nope", "--json"
+    )
 
     assert code == 2 and "Nope" in json.loads(out)["error"]

@@ -64,8 +64,9 @@ def test_scores_are_calibrated_on_unseen_leads():
     )
 
     held = trained.holdout
-    observed, expected = calibration_curve(held["y"], held["proba"], n_bins=8,
-                                           strategy="quantile")
+    observed, expected = calibration_curve(
+        held["y"], held["proba"], n_bins=8, strategy="quantile"
+    )
     assert np.abs(observed - expected).max() < 0.08
     assert trained.metrics["brier"] < 0.2
 
@@ -76,7 +77,7 @@ def test_time_based_split_never_trains_on_newer_leads():
 
     validation = plan_validation(history["Converted"], order=order)
 
-    (train, test), = validation.splits
+    ((train, test),) = validation.splits
     assert validation.kind == "time" and len(test) == 200
     assert order.iloc[train].max() < order.iloc[test].min()
 
@@ -85,8 +86,13 @@ def test_time_based_training_reports_the_shuffled_gap():
     history = make_logistic_history(2000)
     kinds = {"Visits": "number", "Score": "number"}
 
-    trained = train_and_evaluate(history, history["Converted"].astype(float), kinds,
-                                 "logistic", order=history["Created"])
+    trained = train_and_evaluate(
+        history,
+        history["Converted"].astype(float),
+        kinds,
+        "logistic",
+        order=history["Created"],
+    )
 
     assert trained.validation["kind"] == "time"
     assert trained.metrics["n_test"] == 400
@@ -153,3 +159,14 @@ def test_reasons_name_what_lifts_a_lead(leads_frame):
     assert {r["column"] for r in reasons[0][:2]} == {"Minutes on site", "Source"}
     assert all(r["effect"] > 0 for r in reasons[0][:2])
     assert reasons[0][0]["text"].endswith("points")
+
+
+def test_the_fast_auc_matches_scikit_learn():
+    from sklearn.metrics import roc_auc_score
+
+    from modeling.metrics import rank_auc
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 500)
+    proba = np.round(rng.random(500), 2)  # ties on purpose
+    assert rank_auc(y, proba) == pytest.approx(roc_auc_score(y, proba))

@@ -150,3 +150,22 @@ def test_an_unsafe_url_is_refused_again_at_send_time(api, version, run_jobs, set
     delivery = Delivery.objects.get()
     assert delivery.status == "failed"
     assert "internal address" in delivery.attempts.get().error
+
+
+def test_an_uploaded_file_of_new_leads_runs_each_tiers_webhook(
+    marketer_client, version, receiver, run_jobs, tmp_path
+):
+    from django.urls import reverse
+
+    webhook_rules(receiver)
+    client = marketer_client
+    path = tmp_path / "new.csv"
+    path.write_text("Source,Minutes on site,Country\nReferral,30,France\n"
+                    "Newsletter,2,Spain\n")
+
+    with path.open("rb") as handle:
+        client.post(reverse("routing:upload"), {"file": handle})
+    run_jobs("scoring", "delivery")
+
+    assert len(receiver.received) == 2
+    assert Delivery.objects.filter(status="sent").count() == 2

@@ -1,8 +1,11 @@
 from django.core.management.base import CommandError
 
+from pathlib import Path
+
 from datasets.reading import read_table
 from leadscore_site.commands import LeadscoreCommand
 from modeling.models import ModelVersion
+from modeling.scoring import check_columns
 from routing.export import score_frame, write_scored_csv
 
 
@@ -17,13 +20,20 @@ class Command(LeadscoreCommand):
 
     def run(self, **options) -> dict:
         version = chosen_version(options["model"])
+        if Path(options["out"]).resolve() == Path(options["file"]).resolve():
+            raise CommandError("--out must not be the input file; it would be lost")
         frame = read_table(options["file"]).frame
+        missing = check_columns(version, list(frame.columns))
         scored = score_frame(frame, version)
-        write_scored_csv(scored, options["out"])
+        try:
+            write_scored_csv(scored, options["out"])
+        except OSError as error:
+            raise CommandError(f"cannot write {options['out']}: {error.strerror}")
         return {
             "model_version": version.pk,
             "rows": len(scored),
             "out": options["out"],
+            "missing_columns": missing,
             "tiers": scored["tier"].value_counts().to_dict(),
         }
 
