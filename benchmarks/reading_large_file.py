@@ -135,10 +135,14 @@ def main() -> None:
     ]:
         print(f"{name:30}{seconds:>9.1f}{traced / mb:>11.0f}{rss / mb:>9.0f}")
     print(f"time ratio (ours / pandas), median of rounds: {ratio:.2f}  (goal < 2)")
-    print(f"loaded DataFrame: ours {frame_bytes / mb:,.0f} MB, "
-          f"pandas {bare_bytes / mb:,.0f} MB")
-    print(f"peak / our loaded DataFrame: traced {our_peak / frame_bytes:.2f}, "
-          f"RSS {our_rss / frame_bytes:.2f}  (goal < 3)")
+    print(
+        f"loaded DataFrame: ours {frame_bytes / mb:,.0f} MB, "
+        f"pandas {bare_bytes / mb:,.0f} MB"
+    )
+    print(
+        f"peak / our loaded DataFrame: traced {our_peak / frame_bytes:.2f}, "
+        f"RSS {our_rss / frame_bytes:.2f}  (goal < 3)"
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,12 @@ def sample_leads(n: int) -> list[dict]:
 def post(connection: HTTPConnection, token: str, body: dict) -> float:
     payload = json.dumps(body)
     started = time.perf_counter()
-    connection.request("POST", "/api/v1/score", payload, {
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    connection.request(
+        "POST",
+        "/api/v1/score",
+        payload,
+        {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
     response = connection.getresponse()
     response.read()
     elapsed = (time.perf_counter() - started) * 1000
@@ -78,33 +82,54 @@ def load(token: str) -> None:
             if delay > 0:
                 time.sleep(delay)
             pool.submit(send, lead)
-    report("single lead at %d/s for %ds" % (RATE, SECONDS), latencies)
+    report(f"single lead at {RATE}/s for {SECONDS}s", latencies)
 
     connection = HTTPConnection("127.0.0.1", PORT, timeout=60)
-    batches = [post(connection, token, {"leads": sample_leads(1000)}) for _ in range(10)]
+    batches = [
+        post(connection, token, {"leads": sample_leads(1000)}) for _ in range(10)
+    ]
     report("batch of 1,000 (10 requests, one after another)", batches)
 
 
 def report(label: str, values: list[float]) -> None:
     values = sorted(values)
     p = lambda q: values[min(len(values) - 1, int(q * len(values)))]  # noqa: E731
-    print(f"{label}: n={len(values)} p50={p(0.5):.1f} ms p90={p(0.9):.1f} ms "
-          f"p99={p(0.99):.1f} ms max={values[-1]:.1f} ms "
-          f"mean={statistics.mean(values):.1f} ms")
+    print(
+        f"{label}: n={len(values)} p50={p(0.5):.1f} ms p90={p(0.9):.1f} ms "
+        f"p99={p(0.99):.1f} ms max={values[-1]:.1f} ms "
+        f"mean={statistics.mean(values):.1f} ms"
+    )
 
 
 def main() -> None:
     env = os.environ | bench_environment()
     python = sys.executable
-    token = subprocess.run(
-        [python, str(Path(__file__).parent / "scoring_setup.py")],
-        env=env, capture_output=True, text=True, check=True,
-    ).stdout.strip().splitlines()[-1]
+    token = (
+        subprocess.run(
+            [python, str(Path(__file__).parent / "scoring_setup.py")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     server = subprocess.Popen(
-        [str(Path(python).parent / "gunicorn"), "leadscore_site.wsgi",
-         "--bind", f"127.0.0.1:{PORT}", "--workers", WORKERS, "--threads", "1",
-         "--log-level", "warning"],
-        cwd=REPO, env=env,
+        [
+            str(Path(python).parent / "gunicorn"),
+            "leadscore_site.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            WORKERS,
+            "--threads",
+            "1",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
     )
     try:
         _wait_for(f"http://127.0.0.1:{PORT}/api/v1/schema")

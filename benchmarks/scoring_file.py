@@ -27,7 +27,9 @@ def build_file(path: Path) -> None:
 
     source = pd.read_csv(DATA / "x_education_leads.csv").drop(columns=["Converted"])
     for start in range(0, ROWS, 100_000):
-        part = source.sample(min(100_000, ROWS - start), replace=True, random_state=start)
+        part = source.sample(
+            min(100_000, ROWS - start), replace=True, random_state=start
+        )
         part.to_csv(path, mode="a", header=start == 0, index=False)
 
 
@@ -53,8 +55,10 @@ def main() -> None:
     path = BENCH_DIR / f"leads_{ROWS}.csv"
     if not path.exists():
         build_file(path)
-    print(f"{ROWS:,} rows, {len(version.column_kinds)} model columns, "
-          f"chunks of {FILE_CHUNK:,}; start peak {peak_mb():.0f} MB")
+    print(
+        f"{ROWS:,} rows, {len(version.column_kinds)} model columns, "
+        f"chunks of {FILE_CHUNK:,}; start peak {peak_mb():.0f} MB"
+    )
 
     started = time.perf_counter()
     for chunk in pd.read_csv(path, chunksize=FILE_CHUNK):
@@ -68,8 +72,10 @@ def main() -> None:
             scored = predict_leads(version, chunk)
             write_scored_csv(scored_rows(chunk, scored, tiers), out, header=number == 0)
     app = time.perf_counter() - started
-    print(f"app scoring with reasons: {app:.1f} s ({app / bare:.1f}x bare), "
-          f"peak {peak_mb():.0f} MB")
+    print(
+        f"app scoring with reasons: {app:.1f} s ({app / bare:.1f}x bare), "
+        f"peak {peak_mb():.0f} MB"
+    )
 
 
 if __name__ == "__main__":

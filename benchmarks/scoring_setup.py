@@ -13,10 +13,17 @@ REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("BENCH_DIR", "/tmp/leadscore-bench"))
 DATA = Path(os.environ.get("LEADSCORE_DATA_DIR", REPO.parent / "shared" / "data"))
 POST_CONTACT = [
-    "Tags", "Lead Quality", "Lead Profile", "Asymmetrique Activity Index",
-    "Asymmetrique Profile Index", "Asymmetrique Activity Score",
-    "Asymmetrique Profile Score", "Last Activity", "Last Notable Activity",
-    "Prospect ID", "Lead Number",
+    "Tags",
+    "Lead Quality",
+    "Lead Profile",
+    "Asymmetrique Activity Index",
+    "Asymmetrique Profile Index",
+    "Asymmetrique Activity Score",
+    "Asymmetrique Profile Score",
+    "Last Activity",
+    "Last Notable Activity",
+    "Prospect ID",
+    "Lead Number",
 ]
 
 
@@ -61,11 +68,16 @@ def prepare() -> str:
     call_command("migrate", verbosity=0)
     content = (DATA / "x_education_leads.csv").read_bytes()
     dataset = Dataset.objects.create(
-        file=ContentFile(content, name="x.csv"), original_name="x.csv", size=len(content)
+        file=ContentFile(content, name="x.csv"),
+        original_name="x.csv",
+        size=len(content),
     )
     intake.inspect_upload(dataset)
     intake.save_mapping(
-        dataset, intake.load_uncleaned(dataset), target="Converted", positive=["1"],
+        dataset,
+        intake.load_uncleaned(dataset),
+        target="Converted",
+        positive=["1"],
         excluded={c: "after contact" for c in POST_CONTACT},
     )
     train_version(TrainingRun.objects.create(dataset=dataset, algorithm="logistic"))

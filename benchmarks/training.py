@@ -74,8 +74,9 @@ def plain_model(X: pd.DataFrame, algorithm: str):
     )
     model = {
         "logistic": LogisticRegression(max_iter=2000),
-        "forest": RandomForestClassifier(n_estimators=200, min_samples_leaf=3,
-                                         n_jobs=2, random_state=0),
+        "forest": RandomForestClassifier(
+            n_estimators=200, min_samples_leaf=3, n_jobs=2, random_state=0
+        ),
         "boosting": HistGradientBoostingClassifier(random_state=0),
     }[algorithm]
     return make_pipeline(prep, model)
@@ -84,8 +85,9 @@ def plain_model(X: pd.DataFrame, algorithm: str):
 def plain_job(X: pd.DataFrame, y: np.ndarray, algorithm: str) -> float:
     """Validate with the same folds, refit once; return the validated AUC."""
     validation = plan_validation(pd.Series(y))
-    proba = cross_val_predict(plain_model(X, algorithm), X, y, cv=validation.splits,
-                              method="predict_proba")[:, 1]
+    proba = cross_val_predict(
+        plain_model(X, algorithm), X, y, cv=validation.splits, method="predict_proba"
+    )[:, 1]
     plain_model(X, algorithm).fit(X, y)
     return roc_auc_score(y, proba)
 
@@ -102,31 +104,41 @@ def load(name: str) -> tuple[pd.DataFrame, pd.Series, dict]:
     features = [c for c in usable_columns(kinds, list(frame.columns)) if c != target]
     leaks = {s.column for s in find_leaky_columns(frame[features], y)}
     kept = {c: kinds[c] for c in features if c not in leaks}
-    print(f"\n{name}: {len(frame):,} rows, {len(kept)} columns used; "
-          f"left out as leaky: {', '.join(sorted(leaks)) or 'none'}")
+    print(
+        f"\n{name}: {len(frame):,} rows, {len(kept)} columns used; "
+        f"left out as leaky: {', '.join(sorted(leaks)) or 'none'}"
+    )
     return frame, y, kept
 
 
 def main() -> None:
     names = [*FILES, "generated 100k x 40"]
-    print(f"{'algorithm':10} {'AUC':>6} {'secs':>7} {'MiB':>6} | {'plain AUC':>9} "
-          f"{'secs':>7} {'MiB':>6} | {'time x':>6} {'mem x':>6}")
+    print(
+        f"{'algorithm':10} {'AUC':>6} {'secs':>7} {'MiB':>6} | {'plain AUC':>9} "
+        f"{'secs':>7} {'MiB':>6} | {'time x':>6} {'mem x':>6}"
+    )
     for name in names:
         frame, y, kinds = load(name)
         X_plain = prepare_features(frame, kinds)
         for algorithm in ALGORITHMS:
             trained, secs, mib = measure(
-                partial(train_and_evaluate, frame, y, kinds, algorithm))
+                partial(train_and_evaluate, frame, y, kinds, algorithm)
+            )
             auc = trained.metrics["roc_auc"]
             if algorithm == "auto":
-                print(f"{'auto':10} {auc:6.3f} {secs:7.1f} {mib:6.0f} | chose "
-                      f"{trained.algorithm}; candidates {trained.candidates}")
+                print(
+                    f"{'auto':10} {auc:6.3f} {secs:7.1f} {mib:6.0f} | chose "
+                    f"{trained.algorithm}; candidates {trained.candidates}"
+                )
                 continue
             plain, p_secs, p_mib = measure(
-                partial(plain_job, X_plain, y.astype(int).to_numpy(), algorithm))
-            print(f"{algorithm:10} {auc:6.3f} {secs:7.1f} {mib:6.0f} | {plain:9.3f} "
-                  f"{p_secs:7.1f} {p_mib:6.0f} | {secs / p_secs:6.2f} "
-                  f"{mib / max(p_mib, 1):6.2f}")
+                partial(plain_job, X_plain, y.astype(int).to_numpy(), algorithm)
+            )
+            print(
+                f"{algorithm:10} {auc:6.3f} {secs:7.1f} {mib:6.0f} | {plain:9.3f} "
+                f"{p_secs:7.1f} {p_mib:6.0f} | {secs / p_secs:6.2f} "
+                f"{mib / max(p_mib, 1):6.2f}"
+            )
 
 
 if __name__ == "__main__":

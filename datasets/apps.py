@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class DatasetsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'datasets'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "datasets"

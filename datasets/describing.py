@@ -58,7 +58,8 @@ def _reading_warnings(read: TableRead) -> list[str]:
     if len(read.sheets) > 1:
         warnings.append(
             f"Only the sheet '{read.sheet}' was read; the workbook also has "
-            + ", ".join(repr(s) for s in read.sheets if s != read.sheet) + "."
+            + ", ".join(repr(s) for s in read.sheets if s != read.sheet)
+            + "."
         )
     return warnings
 

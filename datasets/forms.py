@@ -114,7 +114,9 @@ class MappingForm(forms.Form):
         for i, column in enumerate(self.questions):
             self.fields[f"known_{i}"] = forms.ChoiceField(
                 label=f"Was “{column}” known before you first contacted the lead?",
-                choices=KNOWN_CHOICES, initial="yes", required=False,
+                choices=KNOWN_CHOICES,
+                initial="yes",
+                required=False,
                 widget=forms.RadioSelect,
             )
 

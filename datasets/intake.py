@@ -138,7 +138,9 @@ def inspect_upload(dataset: Dataset, *, max_rows: int | None = None) -> TableRea
 def preview_rows(frame: pd.DataFrame, n: int = PREVIEW_ROWS) -> list[list[str]]:
     """Return the first rows as display text, blanks as empty strings."""
     head = frame.head(n).astype(object).where(frame.head(n).notna(), "")
-    return [[format_value(value) for value in row] for row in head.itertuples(index=False)]
+    return [
+        [format_value(value) for value in row] for row in head.itertuples(index=False)
+    ]
 
 
 @dataclass
@@ -189,8 +191,14 @@ def advise_mapping(
         kept = [c for c in features if c not in excluded]
         questions = strongest_columns(frame.loc[known, kept], y[known])
     return MappingAdvice(
-        positive, negative, values, excluded, outcome_counts(y), open_values,
-        merge_suggestions(dataset, frame, excluded | {target: ''}), questions,
+        positive,
+        negative,
+        values,
+        excluded,
+        outcome_counts(y),
+        open_values,
+        merge_suggestions(dataset, frame, excluded | {target: ""}),
+        questions,
     )
 
 
@@ -358,7 +366,9 @@ def apply_join(dataset: Dataset, extra: Dataset, key: str, other_key: str) -> No
     """Join the other file's columns to the history and profile them."""
     # Known limit: one second file per history; joining another replaces it.
     dataset.join = {
-        "dataset": extra.pk, "key": key, "other_key": other_key,
+        "dataset": extra.pk,
+        "key": key,
+        "other_key": other_key,
         "name": extra.original_name,
     }
     inspect_upload(dataset)

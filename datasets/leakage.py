@@ -17,8 +17,21 @@ logger = logging.getLogger(__name__)
 
 # Words in a column name that usually mean "written after the sale".
 AFTER_SALE_WORDS = (
-    "deal", "amount", "revenue", "won", "lost", "stage", "status", "closed",
-    "reason", "quality", "tags", "tag", "outcome", "result", "converted",
+    "deal",
+    "amount",
+    "revenue",
+    "won",
+    "lost",
+    "stage",
+    "status",
+    "closed",
+    "reason",
+    "quality",
+    "tags",
+    "tag",
+    "outcome",
+    "result",
+    "converted",
 )
 SNAPSHOT_PHRASES = ("last activity", "last notable")
 RATING_WORDS = ("score", "index", "profile", "rating", "grade")
@@ -222,13 +235,15 @@ def _by_dates(
         later = _as_dates(frame[name]) > start
         both = _as_dates(frame[name]).notna() & start.notna()
         if both.sum() and later[both].mean() >= 0.5:
-            suspects.append(LeakSuspect(
-                str(name),
-                f"Its dates mostly come after the lead was created ('{created}'), "
-                "so a new lead would not have it yet.",
-                "date_after_creation",
-                round(float(later[both].mean()), 3),
-            ))
+            suspects.append(
+                LeakSuspect(
+                    str(name),
+                    f"Its dates mostly come after the lead was created ('{created}'), "
+                    "so a new lead would not have it yet.",
+                    "date_after_creation",
+                    round(float(later[both].mean()), 3),
+                )
+            )
     return suspects
 
 

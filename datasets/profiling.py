@@ -14,11 +14,16 @@ import pandas as pd
 logger = logging.getLogger(__name__)
 
 KINDS = (
-    "number", "category", "yes_no", "date", "text", "identifier", "constant", "empty"
+    "number",
+    "category",
+    "yes_no",
+    "date",
+    "text",
+    "identifier",
+    "constant",
+    "empty",
 )
-YES_NO_PAIRS = (
-    {"yes", "no"}, {"y", "n"}, {"true", "false"}, {"t", "f"}, {"1", "0"}
-)
+YES_NO_PAIRS = ({"yes", "no"}, {"y", "n"}, {"true", "false"}, {"t", "f"}, {"1", "0"})
 YES_VALUES = frozenset({"yes", "y", "true", "t", "1"})
 ID_NAME_RE = re.compile(
     r"\b(id|ids|identifier|number|num|no|nr|email|e-mail|mail|phone|mobile|tel"
@@ -96,7 +101,11 @@ def _profile(
     missing = 1 - values.filled / len(column) if len(column) else 1.0
     examples = [format_value(value) for value in values.uniques[:5]]
     return ColumnProfile(
-        name, kind, round(float(missing), 4), len(values.uniques), examples,
+        name,
+        kind,
+        round(float(missing), 4),
+        len(values.uniques),
+        examples,
         EXCLUDED_REASONS.get(kind),
     )
 
@@ -201,9 +210,7 @@ def parse_dates(texts: pd.Series) -> pd.Series:
         parsed = pd.to_datetime(texts, errors="coerce", dayfirst=dayfirst)
         if parsed.notna().sum() >= 0.95 * texts.notna().sum():
             return parsed
-        return pd.to_datetime(
-            texts, errors="coerce", format="mixed", dayfirst=dayfirst
-        )
+        return pd.to_datetime(texts, errors="coerce", format="mixed", dayfirst=dayfirst)
 
 
 def format_value(value: object) -> str:

@@ -114,7 +114,10 @@ def read_table(
 
     logger.info(
         "read_table %s: %s rows x %s columns (%s)",
-        path.name, len(result.frame), result.frame.shape[1], result.format,
+        path.name,
+        len(result.frame),
+        result.frame.shape[1],
+        result.format,
     )
     return result
 
@@ -228,9 +231,7 @@ def _read_csv(
     raw, encoding = _parse_csv(
         path, encoding, delimiter, header, max_rows, text_columns
     )
-    frame, placeholders, unparsed, distinct = _finish(
-        raw, header, delimiter, max_rows
-    )
+    frame, placeholders, unparsed, distinct = _finish(raw, header, delimiter, max_rows)
     if frame.shape[1] == 1:
         _reject_one_column(text.splitlines()[0], delimiter)
     return TableRead(
@@ -282,8 +283,13 @@ def _parse_csv(
     text_columns: list[str],
 ) -> tuple[pd.DataFrame, str]:
     options = {
-        "sep": delimiter, "names": header.names, "header": 0, "index_col": False,
-        "keep_default_na": False, "na_values": [""], "engine": "c",
+        "sep": delimiter,
+        "names": header.names,
+        "header": 0,
+        "index_col": False,
+        "keep_default_na": False,
+        "na_values": [""],
+        "engine": "c",
         "nrows": None if max_rows is None else max_rows + 1,
         "dtype": {name: str for name in text_columns},
     }
@@ -307,8 +313,13 @@ def _text_columns(text: str, delimiter: str, header: _Header) -> list[str]:
     if not end:
         return []
     sample = pd.read_csv(
-        io.StringIO(text[:end]), sep=delimiter, dtype=str, header=None,
-        keep_default_na=False, on_bad_lines="skip", index_col=False,
+        io.StringIO(text[:end]),
+        sep=delimiter,
+        dtype=str,
+        header=None,
+        keep_default_na=False,
+        on_bad_lines="skip",
+        index_col=False,
     ).iloc[1:]
     zero = sample.apply(lambda column: column.str.strip().str.match(LEADING_ZERO_RE))
     width = min(len(header.names), zero.shape[1])
@@ -522,9 +533,7 @@ def _convert(
     return pd.Series(strings.take(codes), index=values.index), found, 0, distinct
 
 
-def _merged(
-    values: np.ndarray, counts: np.ndarray, keep: np.ndarray
-) -> DistinctValues:
+def _merged(values: np.ndarray, counts: np.ndarray, keep: np.ndarray) -> DistinctValues:
     # Cells that differed can be equal once stripped or parsed ('Google ' and
     # 'Google', '1.0' and '1').
     codes, uniques = pd.factorize(values[keep])

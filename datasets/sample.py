@@ -11,8 +11,16 @@ import io
 import numpy as np
 import pandas as pd
 
-SOURCES = ["Google Ads", "google ads", "LinkedIn", "Linked In", "Referral",
-           "Webinar", "Newsletter", "Trade show"]
+SOURCES = [
+    "Google Ads",
+    "google ads",
+    "LinkedIn",
+    "Linked In",
+    "Referral",
+    "Webinar",
+    "Newsletter",
+    "Trade show",
+]
 SIZES = ["1-10", "11-50", "51-200", "201-1000", "1000+"]
 INDUSTRIES = ["Software", "Retail", "Manufacturing", "Finance", "Healthcare"]
 COUNTRIES = ["France", "Germany", "United Kingdom", "Spain", "Netherlands"]
@@ -39,23 +47,34 @@ def sample_history(n: int = 2000, *, random_state: int = 7) -> pd.DataFrame:
     converted = rng.random(n) < 1 / (1 + np.exp(-logit))
     still_open = rng.random(n) < OPEN_SHARE
 
-    return pd.DataFrame({
-        "Lead ID": [f"SMP-{i:05d}" for i in range(1, n + 1)],
-        "Created": pd.date_range("2025-01-02", periods=n, freq="5h").strftime("%Y-%m-%d"),
-        "Source": source,
-        "Industry": pick(INDUSTRIES),
-        "Company size": size,
-        "Country": pick(COUNTRIES),
-        "Minutes on site": np.where(rng.random(n) < 0.04, "N/A", minutes.astype(str)),
-        "Visited pricing page": np.where(pricing, "Yes", "No"),
-        "Budget": budget,
-        "Timeline": timeline,
-        "Deal size": np.where(converted & ~still_open,
-                              (rng.gamma(3, 4000, n)).round(-2).astype(int).astype(str),
-                              ""),
-        "Status": np.where(still_open, np.where(rng.random(n) < 0.5, "Open", ""),
-                           np.where(converted, "Won", "Lost")),
-    })
+    return pd.DataFrame(
+        {
+            "Lead ID": [f"SMP-{i:05d}" for i in range(1, n + 1)],
+            "Created": pd.date_range("2025-01-02", periods=n, freq="5h").strftime(
+                "%Y-%m-%d"
+            ),
+            "Source": source,
+            "Industry": pick(INDUSTRIES),
+            "Company size": size,
+            "Country": pick(COUNTRIES),
+            "Minutes on site": np.where(
+                rng.random(n) < 0.04, "N/A", minutes.astype(str)
+            ),
+            "Visited pricing page": np.where(pricing, "Yes", "No"),
+            "Budget": budget,
+            "Timeline": timeline,
+            "Deal size": np.where(
+                converted & ~still_open,
+                (rng.gamma(3, 4000, n)).round(-2).astype(int).astype(str),
+                "",
+            ),
+            "Status": np.where(
+                still_open,
+                np.where(rng.random(n) < 0.5, "Open", ""),
+                np.where(converted, "Won", "Lost"),
+            ),
+        }
+    )
 
 
 def sample_csv_bytes(n: int = 2000) -> bytes:

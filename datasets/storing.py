@@ -8,7 +8,9 @@ from datasets.errors import DatasetError
 from datasets.models import Dataset
 
 
-def dataset_from_path(path: str | Path, *, purpose: str = Dataset.Purpose.HISTORY) -> Dataset:
+def dataset_from_path(
+    path: str | Path, *, purpose: str = Dataset.Purpose.HISTORY
+) -> Dataset:
     """Copy the file into storage as a new Dataset and return it (unread)."""
     source = Path(path)
     if not source.is_file():

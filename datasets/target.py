@@ -13,23 +13,85 @@ from datasets.errors import DatasetError
 
 logger = logging.getLogger(__name__)
 
-POSITIVE = frozenset({
-    "yes", "y", "true", "t", "1", "won", "win", "converted", "closed won",
-    "success", "successful", "customer", "paid", "purchased", "bought", "sold",
-    "signed", "accepted", "subscribed", "enrolled", "positive", "qualified",
-})
-NEGATIVE = frozenset({
-    "no", "n", "false", "f", "0", "lost", "lose", "not converted", "closed lost",
-    "failure", "failed", "fail", "rejected", "declined", "churned", "negative",
-    "unsubscribed", "disqualified", "unqualified",
-})
-OPEN = frozenset({
-    "open", "in progress", "pending", "ongoing", "undecided", "not decided",
-    "tbd", "working", "awaiting", "waiting", "new", "", "nan",
-})
+POSITIVE = frozenset(
+    {
+        "yes",
+        "y",
+        "true",
+        "t",
+        "1",
+        "won",
+        "win",
+        "converted",
+        "closed won",
+        "success",
+        "successful",
+        "customer",
+        "paid",
+        "purchased",
+        "bought",
+        "sold",
+        "signed",
+        "accepted",
+        "subscribed",
+        "enrolled",
+        "positive",
+        "qualified",
+    }
+)
+NEGATIVE = frozenset(
+    {
+        "no",
+        "n",
+        "false",
+        "f",
+        "0",
+        "lost",
+        "lose",
+        "not converted",
+        "closed lost",
+        "failure",
+        "failed",
+        "fail",
+        "rejected",
+        "declined",
+        "churned",
+        "negative",
+        "unsubscribed",
+        "disqualified",
+        "unqualified",
+    }
+)
+OPEN = frozenset(
+    {
+        "open",
+        "in progress",
+        "pending",
+        "ongoing",
+        "undecided",
+        "not decided",
+        "tbd",
+        "working",
+        "awaiting",
+        "waiting",
+        "new",
+        "",
+        "nan",
+    }
+)
 TARGET_NAMES = (
-    "converted", "conversion", "outcome", "won", "y", "result", "status",
-    "target", "label", "closed", "sale", "sold",
+    "converted",
+    "conversion",
+    "outcome",
+    "won",
+    "y",
+    "result",
+    "status",
+    "target",
+    "label",
+    "closed",
+    "sale",
+    "sold",
 )
 
 

@@ -33,8 +33,11 @@ def upload(request: HttpRequest) -> HttpResponse:
 def try_sample(request: HttpRequest) -> HttpResponse:
     upload = ContentFile(sample_csv_bytes(), name="sample-lead-history.csv")
     dataset = create_dataset(request, upload, Dataset.Purpose.HISTORY)
-    messages.success(request, "Here is a made-up lead history to try. Check its "
-                     "columns, then choose the outcome column: Status.")
+    messages.success(
+        request,
+        "Here is a made-up lead history to try. Check its "
+        "columns, then choose the outcome column: Status.",
+    )
     return redirect("datasets:preview", dataset.pk)
 
 
@@ -57,13 +60,18 @@ def create_dataset(request: HttpRequest, upload: UploadedFile, purpose: str) -> 
 @login_required
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     dataset = get_object_or_404(Dataset, pk=pk)
-    reading = ReadingForm(sheets=dataset.sheets, initial={
-        "encoding": dataset.encoding,
-        "delimiter": dataset.delimiter,
-        "sheet": dataset.sheet,
-    })
+    reading = ReadingForm(
+        sheets=dataset.sheets,
+        initial={
+            "encoding": dataset.encoding,
+            "delimiter": dataset.delimiter,
+            "sheet": dataset.sheet,
+        },
+    )
     context = {
-        "dataset": dataset, "reading": reading, "step": "columns",
+        "dataset": dataset,
+        "reading": reading,
+        "step": "columns",
         "read_as": presenting.describe_reading(dataset),
         "columns": presenting.column_rows(dataset),
         "placeholders": presenting.placeholder_notes(dataset),
@@ -116,18 +124,25 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
 
 def mapping_form(request, dataset, frame, target: str, advice) -> MappingForm:
     accepted = [
-        i for i, (column, group) in enumerate(
+        i
+        for i, (column, group) in enumerate(
             (c, g) for c, groups in advice.merges.items() for g in groups
         )
         if group in dataset.merges.get(column, [])
     ]
     return MappingForm(
         request.POST or None,
-        columns=list(frame.columns), values=advice.values,
-        merges=advice.merges, questions=advice.questions,
-        initial={"target": target, "positive": advice.positive,
-                 "still_open": advice.open_values, "excluded": list(advice.excluded),
-                 "merges": [str(i) for i in accepted]},
+        columns=list(frame.columns),
+        values=advice.values,
+        merges=advice.merges,
+        questions=advice.questions,
+        initial={
+            "target": target,
+            "positive": advice.positive,
+            "still_open": advice.open_values,
+            "excluded": list(advice.excluded),
+            "merges": [str(i) for i in accepted],
+        },
     )
 
 
@@ -138,9 +153,13 @@ def save_mapping(dataset: Dataset, frame, form: MappingForm, advice) -> None:
     }
     excluded |= {column: LATER for column in form.known_later()}
     intake.save_mapping(
-        dataset, frame, target=form.cleaned_data["target"],
-        positive=form.cleaned_data["positive"], excluded=excluded,
-        still_open=form.cleaned_data["still_open"], merges=form.accepted_merges(),
+        dataset,
+        frame,
+        target=form.cleaned_data["target"],
+        positive=form.cleaned_data["positive"],
+        excluded=excluded,
+        still_open=form.cleaned_data["still_open"],
+        merges=form.accepted_merges(),
     )
 
 
@@ -222,8 +241,13 @@ def join_form(request: HttpRequest, dataset: Dataset, extra: Dataset) -> JoinFor
 
 
 def render_join(request, dataset, extra, form, check) -> HttpResponse:
-    context = {"dataset": dataset, "extra": extra, "form": form, "check": check,
-               "step": "columns"}
+    context = {
+        "dataset": dataset,
+        "extra": extra,
+        "form": form,
+        "check": check,
+        "step": "columns",
+    }
     return render(request, "datasets/combine_keys.html", context)
 
 

@@ -48,8 +48,16 @@ MATRIX: dict[str, Rule] = {
     # datasets: the marketer's upload and column mapping
     **{
         f"datasets:{name}": can("prepare_data")
-        for name in ("upload", "sample", "preview", "reread", "mapping", "combine",
-                     "combine-keys", "uncombine")
+        for name in (
+            "upload",
+            "sample",
+            "preview",
+            "reread",
+            "mapping",
+            "combine",
+            "combine-keys",
+            "uncombine",
+        )
     },
     # modeling
     "modeling:train": can("train_models"),

@@ -26,8 +26,13 @@ CAPABILITIES = {
 ROLE_CAPABILITIES = {
     # Marketers also see and score leads: their first model ends in a ranked
     # list (issue 2), and scoring a file of new leads is part of their job.
-    MARKETER: ["prepare_data", "train_models", "view_models", "view_leads",
-               "score_leads"],
+    MARKETER: [
+        "prepare_data",
+        "train_models",
+        "view_models",
+        "view_leads",
+        "score_leads",
+    ],
     SALES_MANAGER: ["view_leads", "score_leads", "record_outcomes", "export_leads"],
     ADMIN: list(CAPABILITIES),
 }

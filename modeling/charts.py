@@ -56,23 +56,32 @@ def importance_figure(importances: list[dict]) -> str:
     )
 
 
-def gain_figure(gain: dict) -> str:
-    """Return the cumulative gain chart: converters found vs leads called."""
-    figure = go.Figure(
+def _against_diagonal(
+    x: list[float], y: list[float], name: str, diagonal: str, top: float, **extra
+) -> go.Figure:
+    """Return the model's curve beside the dashed line of guessing (or of
+    perfect honesty), the reading every one of these charts asks for."""
+    return go.Figure(
         [
+            go.Scatter(x=x, y=y, name=name, line={"color": BLUE, "width": 3}, **extra),
             go.Scatter(
-                x=[p * 100 for p in gain["contacted"]],
-                y=[f * 100 for f in gain["found"]],
-                name="Calling by score",
-                line={"color": BLUE, "width": 3},
-            ),
-            go.Scatter(
-                x=[0, 100],
-                y=[0, 100],
-                name="Calling at random",
+                x=[0, top],
+                y=[0, top],
+                name=diagonal,
                 line={"color": GREY, "dash": "dash"},
             ),
         ]
+    )
+
+
+def gain_figure(gain: dict) -> str:
+    """Return the cumulative gain chart: converters found vs leads called."""
+    figure = _against_diagonal(
+        [p * 100 for p in gain["contacted"]],
+        [f * 100 for f in gain["found"]],
+        "Calling by score",
+        "Calling at random",
+        100,
     )
     return _layout(
         figure,
@@ -85,23 +94,14 @@ def gain_figure(gain: dict) -> str:
 
 def calibration_figure(calibration: dict) -> str:
     """Return the reliability chart: predicted chance vs what happened."""
-    figure = go.Figure(
-        [
-            go.Scatter(
-                x=[p * 100 for p in calibration["expected"]],
-                y=[p * 100 for p in calibration["observed"]],
-                mode="lines+markers",
-                name="Model",
-                marker={"symbol": "circle", "size": 8},
-                line={"color": BLUE, "width": 3},
-            ),
-            go.Scatter(
-                x=[0, 100],
-                y=[0, 100],
-                name="Perfectly honest scores",
-                line={"color": GREY, "dash": "dash"},
-            ),
-        ]
+    figure = _against_diagonal(
+        [p * 100 for p in calibration["expected"]],
+        [p * 100 for p in calibration["observed"]],
+        "Model",
+        "Perfectly honest scores",
+        100,
+        mode="lines+markers",
+        marker={"symbol": "circle", "size": 8},
     )
     return _layout(
         figure,
@@ -114,21 +114,8 @@ def calibration_figure(calibration: dict) -> str:
 
 def roc_figure(roc: dict, auc: float) -> str:
     """Return the ROC curve."""
-    figure = go.Figure(
-        [
-            go.Scatter(
-                x=roc["fpr"],
-                y=roc["tpr"],
-                name=f"Model (AUC {auc:.2f})",
-                line={"color": BLUE, "width": 3},
-            ),
-            go.Scatter(
-                x=[0, 1],
-                y=[0, 1],
-                name="Guessing",
-                line={"color": GREY, "dash": "dash"},
-            ),
-        ]
+    figure = _against_diagonal(
+        roc["fpr"], roc["tpr"], f"Model (AUC {auc:.2f})", "Guessing", 1
     )
     return _layout(
         figure,

@@ -79,9 +79,11 @@ def verdict(version: ModelVersion) -> str:
     improve = _improvement(version)
     cut = ""
     if m["accuracy"] <= m["baseline_accuracy"] + 0.005:
-        cut = (" Read as yes-or-no at 50%, it is right no more often than always "
-               "saying \"not converted\": use its scores to rank leads, not to "
-               "decide alone.")
+        cut = (
+            " Read as yes-or-no at 50%, it is right no more often than always "
+            'saying "not converted": use its scores to rank leads, not to '
+            "decide alone."
+        )
     return f"{quality}: {calls}; {sure}.{cut} {improve}"
 
 

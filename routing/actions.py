@@ -83,8 +83,10 @@ def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     mapped = getattr(address, "ipv4_mapped", None)
     if mapped is not None:
         address = mapped
-    return address.is_global and address not in METADATA_ADDRESSES and not (
-        address.is_multicast or address.is_reserved
+    return (
+        address.is_global
+        and address not in METADATA_ADDRESSES
+        and not (address.is_multicast or address.is_reserved)
     )
 
 

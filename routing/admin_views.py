@@ -10,8 +10,12 @@ from routing import forms
 from routing.access import admin_required
 from routing.deliveries import resend
 from routing.models import ApiToken, Delivery, RoutingRule, Tier
-from routing.tier_editing import posted_bands, preview_for, top_threshold_for
-from routing.tier_editing import weekly_volume
+from routing.tier_editing import (
+    posted_bands,
+    preview_for,
+    top_threshold_for,
+    weekly_volume,
+)
 from routing.tokens import create_token, revoke_token
 
 
@@ -32,8 +36,12 @@ def tiers(request: HttpRequest) -> HttpResponse:
     per_week = weekly_volume()
     if options.is_valid():
         per_week = options.cleaned_data.get("leads_per_week")
-    context = {"formset": formset, "options": options, "note": note,
-               "preview": preview_for(bands, per_week)}
+    context = {
+        "formset": formset,
+        "options": options,
+        "note": note,
+        "preview": preview_for(bands, per_week),
+    }
     return render(request, "routing/tiers.html", context)
 
 
@@ -52,8 +60,10 @@ def _bands_with_capacity(formset, options) -> tuple[list, str]:
         return bands, str(error)
     bands = sorted(bands, key=lambda band: band[1], reverse=True)
     bands[0] = (bands[0][0], threshold)
-    return bands, (f"For {capacity} calls a week, set {bands[0][0]}'s threshold "
-                   f"to {threshold}; the preview below uses it.")
+    return bands, (
+        f"For {capacity} calls a week, set {bands[0][0]}'s threshold "
+        f"to {threshold}; the preview below uses it."
+    )
 
 
 @login_required
@@ -99,7 +109,8 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 
 def _filtered_deliveries(*, status: str, kind: str, lead: str):
     found = Delivery.objects.select_related("rule__tier", "lead").prefetch_related(
-        "attempts")
+        "attempts"
+    )
     found = found.filter(status=status) if status else found
     found = found.filter(rule__kind=kind) if kind else found
     if lead:

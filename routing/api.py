@@ -5,8 +5,12 @@ from routing.api_errors import ApiError
 from routing.intake import IncomingLead
 from routing.models import Lead, Score, Tier
 
-KIND_NAMES = {"number": "number", "category": "text", "yes_no": "yes_no",
-              "date": "date"}
+KIND_NAMES = {
+    "number": "number",
+    "category": "text",
+    "yes_no": "yes_no",
+    "date": "date",
+}
 
 
 def active_version() -> ModelVersion:
@@ -15,7 +19,9 @@ def active_version() -> ModelVersion:
     if version is None:
         raise ApiError(
             "No model is trained yet, so leads cannot be scored. Train one in "
-            "Leadscore first.", code="no_active_model", status=503,
+            "Leadscore first.",
+            code="no_active_model",
+            status=503,
         )
     return version
 
@@ -70,8 +76,12 @@ def lead_record(lead: Lead) -> dict:
         "reasons": lead.reasons,
         "outcome": lead.outcome,
         "history": [
-            {"probability": round(s.probability, 4), "tier": s.tier_name,
-             "model_version": s.model_version_id, "scored_at": s.scored_at}
+            {
+                "probability": round(s.probability, 4),
+                "tier": s.tier_name,
+                "model_version": s.model_version_id,
+                "scored_at": s.scored_at,
+            }
             for s in lead.scores.all()
         ],
     }
@@ -81,11 +91,15 @@ def find_lead(external_id: str) -> Lead:
     """Return the API lead with this external ID, or raise a 404."""
     lead = (
         Lead.objects.filter(external_id=external_id, dataset=None)
-        .select_related("tier").order_by("-pk").first()
+        .select_related("tier")
+        .order_by("-pk")
+        .first()
     )
     if lead is None:
         raise ApiError(
             f"No lead has the external ID {external_id!r}. Score it first with "
-            "POST /api/v1/score.", code="not_found", status=404,
+            "POST /api/v1/score.",
+            code="not_found",
+            status=404,
         )
     return lead

@@ -92,5 +92,8 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     name = "apiToken"
 
     def get_security_definition(self, auto_schema) -> dict:
-        return {"type": "http", "scheme": "bearer",
-                "description": "One token per integration; ask an admin."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "One token per integration; ask an admin.",
+        }

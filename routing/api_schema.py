@@ -21,7 +21,9 @@ LEAD_INPUT = {
     },
     "additionalProperties": {
         "oneOf": [
-            {"type": "string"}, {"type": "number"}, {"type": "boolean"},
+            {"type": "string"},
+            {"type": "number"},
+            {"type": "boolean"},
             {"type": "null"},
         ]
     },
@@ -35,7 +37,9 @@ SCORE_REQUEST = {
             "required": ["leads"],
             "properties": {
                 "leads": {
-                    "type": "array", "minItems": 1, "maxItems": MAX_BATCH,
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": MAX_BATCH,
                     "items": LEAD_INPUT,
                 }
             },
@@ -138,14 +142,22 @@ class OutcomeSerializer(serializers.Serializer):
 EXAMPLES = [
     OpenApiExample(
         "One lead",
-        value={"external_id": "crm-123", "Lead Source": "Google",
-               "Total Time Spent on Website": 420, "budget": "10k-50k"},
+        value={
+            "external_id": "crm-123",
+            "Lead Source": "Google",
+            "Total Time Spent on Website": 420,
+            "budget": "10k-50k",
+        },
         request_only=True,
     ),
     OpenApiExample(
         "A batch",
-        value={"leads": [{"external_id": "crm-1", "Lead Source": "Referral"},
-                         {"external_id": "crm-2", "Lead Source": "Google"}]},
+        value={
+            "leads": [
+                {"external_id": "crm-1", "Lead Source": "Referral"},
+                {"external_id": "crm-2", "Lead Source": "Google"},
+            ]
+        },
         request_only=True,
     ),
 ]

@@ -4,8 +4,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from routing import api_schema as docs
-from routing.api import active_version, find_lead, lead_record, model_description
-from routing.api import scored_lead
+from routing.api import (
+    active_version,
+    find_lead,
+    lead_record,
+    model_description,
+    scored_lead,
+)
 from routing.api_errors import ApiError
 from routing.intake import check_lead, check_leads, leads_in_body
 from routing.leads import record_outcome, score_incoming
@@ -18,9 +23,11 @@ ERRORS = {
 
 
 @extend_schema(
-    operation_id="score_leads", request={"application/json": docs.SCORE_REQUEST},
-    responses={200: docs.SCORE_RESPONSE, **ERRORS}, examples=docs.EXAMPLES,
-    summary="Score one lead, or up to 1,000 as {\"leads\": [...]}",
+    operation_id="score_leads",
+    request={"application/json": docs.SCORE_REQUEST},
+    responses={200: docs.SCORE_RESPONSE, **ERRORS},
+    examples=docs.EXAMPLES,
+    summary='Score one lead, or up to 1,000 as {"leads": [...]}',
     description="Each lead is stored, scored, given a tier, and routed to the "
     "tier's actions (call queue, webhook, e-mail). A known external_id "
     "updates and rescores that lead.",
@@ -40,7 +47,8 @@ def score(request: Request) -> Response:
 
 
 @extend_schema(
-    operation_id="active_model", responses={200: docs.ActiveModelSerializer, **ERRORS},
+    operation_id="active_model",
+    responses={200: docs.ActiveModelSerializer, **ERRORS},
     summary="The fields the active model reads, their types, and the tiers",
 )
 @api_view(["GET"])
@@ -49,12 +57,14 @@ def active_model(request: Request) -> Response:
 
 
 @extend_schema(
-    operation_id="lead", methods=["GET"],
+    operation_id="lead",
+    methods=["GET"],
     responses={200: docs.LeadSerializer, 404: docs.ErrorSerializer},
     summary="A lead with its score history",
 )
 @extend_schema(
-    operation_id="add_answers", methods=["PATCH"],
+    operation_id="add_answers",
+    methods=["PATCH"],
     request={"application/json": docs.LEAD_INPUT},
     responses={200: docs.ScoredLeadSerializer, 404: docs.ErrorSerializer, **ERRORS},
     summary="Add fields (qualification answers) to a lead and rescore it",
@@ -73,7 +83,8 @@ def lead(request: Request, external_id: str) -> Response:
 
 
 @extend_schema(
-    operation_id="record_outcome", request=docs.OutcomeSerializer,
+    operation_id="record_outcome",
+    request=docs.OutcomeSerializer,
     responses={200: docs.LeadSerializer, 404: docs.ErrorSerializer, **ERRORS},
     summary="Record a lead as won or lost; outcomes feed the next retraining",
 )
@@ -82,7 +93,8 @@ def outcome(request: Request, external_id: str) -> Response:
     found = find_lead(external_id)
     form = docs.OutcomeSerializer(data=request.data)
     if not form.is_valid():
-        raise ApiError('"outcome" must be "won", "lost" or blank.',
-                       code="invalid_outcome")
+        raise ApiError(
+            '"outcome" must be "won", "lost" or blank.', code="invalid_outcome"
+        )
     record_outcome(found, form.validated_data["outcome"])
     return Response(lead_record(found))

@@ -86,8 +86,11 @@ def deliver_job(delivery_id: int) -> str:
     result = _send(delivery)
     number = delivery.n_attempts + 1
     DeliveryAttempt.objects.create(
-        delivery=delivery, number=number, ok=result.ok,
-        status_code=result.status_code, response_ms=result.response_ms,
+        delivery=delivery,
+        number=number,
+        ok=result.ok,
+        status_code=result.status_code,
+        response_ms=result.response_ms,
         error=result.error[:500],
     )
     if result.ok:
@@ -95,8 +98,9 @@ def deliver_job(delivery_id: int) -> str:
     job = get_current_job()
     if job is not None and (job.retries_left or 0) > 0:
         _finish(delivery, number, Delivery.Status.RETRYING, final=False)
-        logger.warning("Delivery %s: attempt %s failed: %s", delivery.pk, number,
-                       result.error)
+        logger.warning(
+            "Delivery %s: attempt %s failed: %s", delivery.pk, number, result.error
+        )
         raise DeliveryFailed(result.error)
     logger.warning("Delivery %s: failed after %s attempts", delivery.pk, number)
     return _finish(delivery, number, Delivery.Status.FAILED)
@@ -108,7 +112,8 @@ class DeliveryFailed(RuntimeError):
 
 def _finish(delivery: Delivery, number: int, status: str, *, final: bool = True) -> str:
     Delivery.objects.filter(pk=delivery.pk).update(
-        n_attempts=number, status=status,
+        n_attempts=number,
+        status=status,
         finished_at=timezone.now() if final else None,
     )
     return status
@@ -158,7 +163,8 @@ def _email_text(delivery: Delivery) -> tuple[str, str]:
 def resend(delivery: Delivery) -> None:
     """Send a delivery again, on an admin's request, with fresh retries."""
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.PENDING, n_resends=delivery.n_resends + 1,
+        status=Delivery.Status.PENDING,
+        n_resends=delivery.n_resends + 1,
         finished_at=None,
     )
     logger.info("Delivery %s: re-sent by an admin", delivery.pk)

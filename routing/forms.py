@@ -25,21 +25,34 @@ class LeadFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,
         choices=[
-            ("", "Any status"), ("open", "Open"), ("won", "Won"), ("lost", "Lost")
+            ("", "Any status"),
+            ("open", "Open"),
+            ("won", "Won"),
+            ("lost", "Lost"),
         ],
     )
-    since = forms.DateField(label="Scored from", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="to", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label="Scored from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        label="to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     dataset = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}
-        return {"search": data.get("q", ""), "tier": data.get("tier", ""),
-                "source": data.get("source", ""), "owner": data.get("owner", ""),
-                "status": data.get("status", ""), "since": data.get("since"),
-                "until": data.get("until"), "dataset": data.get("dataset")}
+        return {
+            "search": data.get("q", ""),
+            "tier": data.get("tier", ""),
+            "source": data.get("source", ""),
+            "owner": data.get("owner", ""),
+            "status": data.get("status", ""),
+            "since": data.get("since"),
+            "until": data.get("until"),
+            "dataset": data.get("dataset"),
+        }
 
 
 class OutcomeForm(forms.Form):
@@ -64,8 +77,11 @@ def single_lead_form(kinds: dict[str, str], data=None) -> forms.Form:
         if kind == "number":
             field = forms.FloatField(label=name, required=False)
         elif kind == "date":
-            field = forms.DateField(label=name, required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+            field = forms.DateField(
+                label=name,
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
         else:
             field = forms.CharField(label=name, required=False)
         form.fields[f"f_{len(form.fields)}"] = field
@@ -90,11 +106,15 @@ TierFormSet = modelformset_factory(Tier, form=TierForm, extra=1, can_delete=True
 
 class TierPreviewForm(forms.Form):
     leads_per_week = forms.FloatField(
-        label="New leads a week", min_value=0, required=False,
+        label="New leads a week",
+        min_value=0,
+        required=False,
         help_text="Filled in from the last four weeks of scoring.",
     )
     capacity = forms.IntegerField(
-        label="My team can call this many leads a week", min_value=0, required=False,
+        label="My team can call this many leads a week",
+        min_value=0,
+        required=False,
         help_text="Sets the top tier's threshold from recent scores.",
     )
 
@@ -108,10 +128,19 @@ def _https_by_default(field: models.Field, **kwargs) -> forms.Field:
 class RuleForm(forms.ModelForm):
     class Meta:
         model = RoutingRule
-        fields = ["tier", "kind", "url", "recipients", "to_owner", "filter_field",
-                  "filter_value", "is_active"]
+        fields = [
+            "tier",
+            "kind",
+            "url",
+            "recipients",
+            "to_owner",
+            "filter_field",
+            "filter_value",
+            "is_active",
+        ]
         labels = {
-            "filter_field": "Only when this field", "filter_value": "has this value"
+            "filter_field": "Only when this field",
+            "filter_value": "has this value",
         }
         formfield_callback = staticmethod(_https_by_default)
 
@@ -141,7 +170,8 @@ class DeliveryFilterForm(forms.Form):
         required=False, choices=[("", "Any status"), *Delivery.Status.choices]
     )
     kind = forms.ChoiceField(
-        label="Action", required=False,
+        label="Action",
+        required=False,
         choices=[("", "Any action"), *RoutingRule.Kind.choices],
     )
     lead = forms.CharField(label="Lead (ID or external ID)", required=False)

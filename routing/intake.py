@@ -49,13 +49,15 @@ def leads_in_body(body: object) -> tuple[list[dict], bool]:
     if not isinstance(leads, list) or not leads:
         raise LeadInputError(
             '"leads" must be a non-empty list of lead objects.',
-            code="invalid_body", field="leads",
+            code="invalid_body",
+            field="leads",
         )
     if len(leads) > MAX_BATCH:
         raise LeadInputError(
             f"A request may hold at most {MAX_BATCH:,} leads; this one has "
             f"{len(leads):,}. Split it.",
-            code="too_many_leads", field="leads",
+            code="too_many_leads",
+            field="leads",
         )
     return leads, True
 
@@ -106,7 +108,8 @@ def check_value(name: str, value: object, kind: str) -> object:
     expected = {"number": "a number", "date": "a date such as 2026-05-31"}
     raise LeadInputError(
         f'Field "{name}" must be {expected.get(kind, "text")}, not {value!r}.',
-        code="wrong_type", field=name,
+        code="wrong_type",
+        field=name,
     )
 
 
@@ -121,7 +124,8 @@ def _text_id(value: object, name: str) -> str:
     if len(text) > 255:
         raise LeadInputError(
             f'Field "{name}" is longer than 255 characters.',
-            code="wrong_type", field=name,
+            code="wrong_type",
+            field=name,
         )
     return text
 

@@ -10,13 +10,28 @@ from django.db.models import Q, QuerySet
 from routing.export import escape_formula
 from routing.models import Lead
 
-EXPORT_COLUMNS = ["lead_id", "external_id", "probability", "tier", "top_reasons",
-                  "source", "owner", "outcome", "scored_at"]
+EXPORT_COLUMNS = [
+    "lead_id",
+    "external_id",
+    "probability",
+    "tier",
+    "top_reasons",
+    "source",
+    "owner",
+    "outcome",
+    "scored_at",
+]
 
 
 def filter_leads(
-    *, tier: str = "", source: str = "", owner: str = "", status: str = "",
-    since: date | None = None, until: date | None = None, search: str = "",
+    *,
+    tier: str = "",
+    source: str = "",
+    owner: str = "",
+    status: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    search: str = "",
     dataset: int | None = None,
 ) -> QuerySet:
     """Return leads matching every filter given, most likely to convert first.
@@ -26,9 +41,12 @@ def filter_leads(
     """
     leads = Lead.objects.select_related("tier", "dataset", "owner")
     conditions = {
-        "tier__name": tier, "source": source, "owner__username": owner,
+        "tier__name": tier,
+        "source": source,
+        "owner__username": owner,
         "outcome": {"open": "", "won": "won", "lost": "lost"}.get(status),
-        "scored_at__date__gte": since, "scored_at__date__lte": until,
+        "scored_at__date__gte": since,
+        "scored_at__date__lte": until,
         "dataset_id": dataset,
     }
     leads = leads.filter(**{k: v for k, v in conditions.items() if v not in ("", None)})
@@ -56,10 +74,16 @@ def export_rows(leads: QuerySet) -> Iterator[str]:
 
     yield line(EXPORT_COLUMNS)
     for lead in leads.iterator(chunk_size=2000):
-        yield line([
-            lead.pk, lead.external_id, round(lead.probability, 4),
-            lead.tier.name if lead.tier else "",
-            "; ".join(reason["text"] for reason in lead.reasons), lead.source,
-            lead.owner.username if lead.owner else "", lead.outcome or "open",
-            lead.scored_at.isoformat(),
-        ])
+        yield line(
+            [
+                lead.pk,
+                lead.external_id,
+                round(lead.probability, 4),
+                lead.tier.name if lead.tier else "",
+                "; ".join(reason["text"] for reason in lead.reasons),
+                lead.source,
+                lead.owner.username if lead.owner else "",
+                lead.outcome or "open",
+                lead.scored_at.isoformat(),
+            ]
+        )

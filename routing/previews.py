@@ -48,11 +48,17 @@ def preview_tiers(
         n, converted = int(here.sum()), int(y[here].sum())
         share = n / len(proba) if len(proba) else 0.0
         scale = None if leads_per_week is None else leads_per_week / max(len(proba), 1)
-        previews.append(TierPreview(
-            name, low, n, converted, share,
-            None if scale is None else round(n * scale, 1),
-            None if scale is None else round(converted * scale, 1),
-        ))
+        previews.append(
+            TierPreview(
+                name,
+                low,
+                n,
+                converted,
+                share,
+                None if scale is None else round(n * scale, 1),
+                None if scale is None else round(converted * scale, 1),
+            )
+        )
     return previews
 
 
@@ -72,8 +78,10 @@ def capacity_threshold(recent: np.ndarray, weeks: float, per_week: int) -> float
     a week over the recent `weeks`; ties may push a few over.
     """
     if len(recent) == 0:
-        raise ValueError("No leads were scored recently, so there is no "
-                         "distribution to set the threshold from.")
+        raise ValueError(
+            "No leads were scored recently, so there is no "
+            "distribution to set the threshold from."
+        )
     allowed = int(per_week * weeks)
     ranked = np.sort(recent)[::-1]
     if allowed >= len(ranked):

@@ -37,13 +37,17 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "page": page, "form": form, "query": query.urlencode(),
-        "tiers": Tier.objects.ordered(), "active": ModelVersion.active(),
+        "page": page,
+        "form": form,
+        "query": query.urlencode(),
+        "tiers": Tier.objects.ordered(),
+        "active": ModelVersion.active(),
         "pending": ScoringRun.objects.filter(
             status__in=[ScoringRun.Status.QUEUED, ScoringRun.Status.RUNNING]
         ).exists(),
         "failed": ScoringRun.objects.filter(status=ScoringRun.Status.FAILED).first(),
-        "outcomes": Lead.Outcome.choices, "step": "score",
+        "outcomes": Lead.Outcome.choices,
+        "step": "score",
     }
     return render(request, "routing/lead_list.html", context)
 
@@ -63,9 +67,12 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(
         Lead.objects.select_related("tier", "model_version", "owner"), pk=pk
     )
-    context = {"lead": lead, "history": lead.scores.select_related("tier")[:50],
-               "outcomes": Lead.Outcome.choices,
-               "deliveries": lead.deliveries.select_related("rule")[:20]}
+    context = {
+        "lead": lead,
+        "history": lead.scores.select_related("tier")[:50],
+        "outcomes": Lead.Outcome.choices,
+        "deliveries": lead.deliveries.select_related("rule")[:20],
+    }
     return render(request, "routing/lead_detail.html", context)
 
 
@@ -110,8 +117,11 @@ def upload_outcomes(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         result = import_outcomes(form.cleaned_data["file"].read())
-    context = {"form": form, "result": result,
-               "n_known": Lead.objects.exclude(outcome="").count()}
+    context = {
+        "form": form,
+        "result": result,
+        "n_known": Lead.objects.exclude(outcome="").count(),
+    }
     return render(request, "routing/outcomes.html", context)
 
 
@@ -136,7 +146,8 @@ def score_one(request: HttpRequest) -> HttpResponse:
 
     values = [form.cleaned_data[f"f_{i}"] for i in range(1, len(kinds) + 1)]
     fields = {name: _plain(v) for name, v in zip(kinds, values)} | {
-        "external_id": form.cleaned_data["external_id"]}
+        "external_id": form.cleaned_data["external_id"]
+    }
     [score] = score_incoming([check_lead(fields, kinds)], active, source="web form")
     return redirect(score.lead.get_absolute_url())
 
@@ -170,11 +181,16 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def run_status(request: HttpRequest, pk: int) -> JsonResponse:
     run = get_object_or_404(ScoringRun, pk=pk)
-    return JsonResponse({
-        "status": run.status, "progress": run.progress, "n_scored": run.n_scored,
-        "n_total": run.n_total, "error": run.error,
-        "download_url": f"{run.get_absolute_url()}download/" if run.output else "",
-    })
+    return JsonResponse(
+        {
+            "status": run.status,
+            "progress": run.progress,
+            "n_scored": run.n_scored,
+            "n_total": run.n_total,
+            "error": run.error,
+            "download_url": f"{run.get_absolute_url()}download/" if run.output else "",
+        }
+    )
 
 
 @login_required
@@ -182,5 +198,8 @@ def run_download(request: HttpRequest, pk: int) -> FileResponse:
     run = get_object_or_404(ScoringRun, pk=pk, status=ScoringRun.Status.SUCCEEDED)
     if not run.output:
         raise Http404("This run wrote no file.")
-    return FileResponse(run.output.open("rb"), as_attachment=True,
-                        filename=run.output.name.rsplit("/", 1)[-1])
+    return FileResponse(
+        run.output.open("rb"),
+        as_attachment=True,
+        filename=run.output.name.rsplit("/", 1)[-1],
+    )

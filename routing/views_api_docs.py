@@ -7,8 +7,11 @@ from drf_spectacular.generators import SchemaGenerator
 
 def api_docs(request: HttpRequest) -> HttpResponse:
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    context = {"info": schema["info"], "operations": operations(schema),
-               "components": pretty(schema.get("components", {}).get("schemas", {}))}
+    context = {
+        "info": schema["info"],
+        "operations": operations(schema),
+        "components": pretty(schema.get("components", {}).get("schemas", {})),
+    }
     return render(request, "routing/api_docs.html", context)
 
 
@@ -18,18 +21,27 @@ def operations(schema: dict) -> list[dict]:
     for path, methods in schema["paths"].items():
         for method, operation in methods.items():
             body = operation.get("requestBody", {}).get("content", {})
-            found.append({
-                "method": method.upper(), "path": path,
-                "summary": operation.get("summary", ""),
-                "description": operation.get("description", ""),
-                "request": pretty(body.get("application/json", {}).get("schema")),
-                "responses": [
-                    (code, answer.get("description", ""),
-                     pretty(answer.get("content", {}).get("application/json", {})
-                            .get("schema")))
-                    for code, answer in operation.get("responses", {}).items()
-                ],
-            })
+            found.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "request": pretty(body.get("application/json", {}).get("schema")),
+                    "responses": [
+                        (
+                            code,
+                            answer.get("description", ""),
+                            pretty(
+                                answer.get("content", {})
+                                .get("application/json", {})
+                                .get("schema")
+                            ),
+                        )
+                        for code, answer in operation.get("responses", {}).items()
+                    ],
+                }
+            )
     return found
 
 

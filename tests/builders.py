@@ -62,7 +62,10 @@ def make_logistic_history(n: int = 6000, *, random_state: int = 2) -> pd.DataFra
 
 
 def make_wide_history(
-    n: int = 100_000, *, n_numbers: int = 20, n_categories: int = 20,
+    n: int = 100_000,
+    *,
+    n_numbers: int = 20,
+    n_categories: int = 20,
     random_state: int = 3,
 ) -> pd.DataFrame:
     """Return a large lead history with 40 columns, a few of which matter."""
@@ -80,5 +83,7 @@ def make_wide_history(
         if i < 3:
             logit += np.where(values == "level_1", 1.0, 0.0)
         columns[f"category_{i}"] = values
-    columns["Converted"] = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    columns["Converted"] = np.where(
+        rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no"
+    )
     return pd.DataFrame(columns)

@@ -2,6 +2,7 @@
 its own so that a change to leadscore_site/access.py must be made twice."""
 
 import re
+
 import pytest
 from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
@@ -172,10 +173,12 @@ def test_the_api_wants_a_scoring_token_and_no_session(client, admin_user, name):
 
     client.force_login(admin_user)
     by_session = method(url, content_type="application/json")
-    with_scoring = method(url, content_type="application/json",
-                          HTTP_AUTHORIZATION=f"Bearer {scoring}")
-    with_admin = method(url, content_type="application/json",
-                        HTTP_AUTHORIZATION=f"Bearer {admin}")
+    with_scoring = method(
+        url, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {scoring}"
+    )
+    with_admin = method(
+        url, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {admin}"
+    )
 
     assert by_session.status_code == 401
     assert with_scoring.status_code in (400, 404, 503)
@@ -204,8 +207,13 @@ def test_the_groups_exist_after_migrating_with_their_capabilities(db):
 
     marketer = Group.objects.get(name=MARKETER)
     codenames = set(marketer.permissions.values_list("codename", flat=True))
-    assert codenames == {"prepare_data", "train_models", "view_models",
-                         "view_leads", "score_leads"}
+    assert codenames == {
+        "prepare_data",
+        "train_models",
+        "view_models",
+        "view_leads",
+        "score_leads",
+    }
     admin = Group.objects.get(name=ADMIN)
     assert admin.permissions.filter(codename="change_user").exists()
     assert admin.permissions.filter(codename="change_tier").exists()

@@ -24,8 +24,12 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
     clean.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=REPO, env=clean | env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -49,7 +53,10 @@ def test_serving_https_without_a_secret_key_stops_at_start_up():
 def test_production_reads_postgresql_from_database_url():
     code = "from django.conf import settings; print(settings.DATABASES['default'])"
     result = manage(
-        "shell", "-c", code, **PRODUCTION,
+        "shell",
+        "-c",
+        code,
+        **PRODUCTION,
         DATABASE_URL="postgres://leads:pw@db.internal:5432/leadscore",
     )
     assert "'ENGINE': 'django.db.backends.postgresql'" in result.stdout, result.stderr
@@ -62,7 +69,8 @@ def test_static_files_are_served_by_whitenoise():
 
 def test_the_procfile_runs_gunicorn_and_one_worker_per_queue_kind():
     lines = dict(
-        line.split(":", 1) for line in (REPO / "Procfile").read_text().splitlines()
+        line.split(":", 1)
+        for line in (REPO / "Procfile").read_text().splitlines()
         if line and not line.startswith("#")
     )
     assert lines["web"].split()[0] == "gunicorn"

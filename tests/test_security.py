@@ -130,7 +130,7 @@ def test_a_file_of_another_type_is_recognised_by_its_content(
 
 
 @pytest.mark.parametrize(
-    "value", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "=HYPERLINK(\"x\")"]
+    "value", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("x")']
 )
 def test_spreadsheet_formulas_are_escaped_in_exports(value):
     assert escape_formula(value) == "'" + value
@@ -138,8 +138,14 @@ def test_spreadsheet_formulas_are_escaped_in_exports(value):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://[::ffff:127.0.0.1]/", "http://2130706433/", "http://0.0.0.0/",
-     "http://[fd00:ec2::254]/", "gopher://example.com/", "http://100.64.0.1/"],
+    [
+        "http://[::ffff:127.0.0.1]/",
+        "http://2130706433/",
+        "http://0.0.0.0/",
+        "http://[fd00:ec2::254]/",
+        "gopher://example.com/",
+        "http://100.64.0.1/",
+    ],
 )
 def test_webhooks_refuse_more_disguised_internal_addresses(url, settings):
     settings.WEBHOOK_ALLOWED_HOSTS = []

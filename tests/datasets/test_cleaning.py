@@ -13,12 +13,15 @@ from datasets.reading import read_table
 
 
 def test_fold_categories_uses_most_frequent_spelling():
-    frame = pd.DataFrame({
-        "Source": pd.array(
-            ["Google", "google", "GOOGLE ", "Google", "Olark  Chat", None], dtype="str"
-        ),
-        "Visits": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "Source": pd.array(
+                ["Google", "google", "GOOGLE ", "Google", "Olark  Chat", None],
+                dtype="str",
+            ),
+            "Visits": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
     folded = fold_categories(frame)
 
     assert folded["Source"].tolist()[:5] == ["Google"] * 4 + ["Olark Chat"]

@@ -4,18 +4,22 @@ from datasets.combining import check_join, guess_keys, join_columns
 
 
 def history():
-    return pd.DataFrame({
-        "Email": ["ann@x.com", "BOB@x.com ", "cy@x.com", None],
-        "Source": ["Web", "Ad", "Web", "Ad"],
-    })
+    return pd.DataFrame(
+        {
+            "Email": ["ann@x.com", "BOB@x.com ", "cy@x.com", None],
+            "Source": ["Web", "Ad", "Web", "Ad"],
+        }
+    )
 
 
 def chatbot():
-    return pd.DataFrame({
-        "email": ["bob@x.com", "ann@x.com", "ann@x.com", "zed@x.com"],
-        "Budget": [5000.0, 100.0, 999.0, 7.0],
-        "Source": ["bot", "bot", "bot", "bot"],
-    })
+    return pd.DataFrame(
+        {
+            "email": ["bob@x.com", "ann@x.com", "ann@x.com", "zed@x.com"],
+            "Budget": [5000.0, 100.0, 999.0, 7.0],
+            "Source": ["bot", "bot", "bot", "bot"],
+        }
+    )
 
 
 def test_check_counts_matches_whatever_the_case_and_spacing():
@@ -48,5 +52,6 @@ def test_numeric_ids_match_text_ids():
 def test_guess_prefers_a_shared_key_like_name():
     assert guess_keys(["Source", "Email"], ["source", "EMAIL"]) == ("Email", "EMAIL")
     assert guess_keys(["Lead ID", "City"], ["Budget", "lead_id"]) == (
-        "Lead ID", "lead_id",
+        "Lead ID",
+        "lead_id",
     )

@@ -28,8 +28,11 @@ def test_x_education_as_json(capsys, x_education_csv):
     assert columns["Prospect ID"]["kind"] == "identifier"
     assert {"name", "kind", "missing", "distinct"} <= set(columns["Country"])
     assert result["target"] == {
-        "column": "Converted", "positive": ["1"], "negative": ["0"],
-        "open_values": [], "open_rows": 0,
+        "column": "Converted",
+        "positive": ["1"],
+        "negative": ["0"],
+        "open_values": [],
+        "open_rows": 0,
     }
     assert {"Tags", "Lead Quality", "Last Activity"} <= leaky
     assert "Lead Source" not in leaky
@@ -78,7 +81,10 @@ def test_a_small_excel_file_has_no_delimiter(capsys, tmp_path):
 def run_command(*args) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "inspect_file", *map(str, args)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

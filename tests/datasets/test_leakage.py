@@ -20,13 +20,22 @@ def test_x_education_flags_columns_filled_in_by_sales(x_education_csv):
     suspects = flagged(x_education_csv, "Converted")
 
     for column in [
-        "Tags", "Lead Quality", "Lead Profile", "Asymmetrique Activity Index",
-        "Asymmetrique Profile Index", "Asymmetrique Activity Score",
-        "Asymmetrique Profile Score", "Last Activity", "Last Notable Activity",
+        "Tags",
+        "Lead Quality",
+        "Lead Profile",
+        "Asymmetrique Activity Index",
+        "Asymmetrique Profile Index",
+        "Asymmetrique Activity Score",
+        "Asymmetrique Profile Score",
+        "Last Activity",
+        "Last Notable Activity",
     ]:
         assert column in suspects
     for column in [
-        "Lead Source", "Total Time Spent on Website", "TotalVisits", "Lead Origin"
+        "Lead Source",
+        "Total Time Spent on Website",
+        "TotalVisits",
+        "Lead Origin",
     ]:
         assert column not in suspects
     assert "quality" in suspects["Lead Quality"].reason
@@ -45,12 +54,14 @@ def test_bank_flags_call_duration_only(fixture, request):
 def synthetic(n=400, seed=0):
     rng = np.random.default_rng(seed)
     y = pd.Series(rng.integers(0, 2, n))
-    frame = pd.DataFrame({
-        "Visits": rng.normal(5, 2, n) + y * 0.5,
-        "Contract ref": np.where(y == 1, rng.integers(1, 9, n).astype(str), None),
-        "Noise": rng.choice(["a", "b", "c"], n),
-        "Echo": np.where(y == 1, "x", "z"),
-    })
+    frame = pd.DataFrame(
+        {
+            "Visits": rng.normal(5, 2, n) + y * 0.5,
+            "Contract ref": np.where(y == 1, rng.integers(1, 9, n).astype(str), None),
+            "Noise": rng.choice(["a", "b", "c"], n),
+            "Echo": np.where(y == 1, "x", "z"),
+        }
+    )
     return frame, y
 
 

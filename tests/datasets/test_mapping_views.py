@@ -54,9 +54,14 @@ def test_page_proposes_converted_and_still_open_values(marketer_client):
 
 def test_values_confirmed_as_open_are_counted_and_kept_for_scoring(marketer_client):
     dataset = upload(marketer_client, history_csv())
-    response = marketer_client.post(mapping_url(dataset), {
-        "target": "Outcome", "positive": ["Won"], "still_open": ["In progress"],
-    })
+    response = marketer_client.post(
+        mapping_url(dataset),
+        {
+            "target": "Outcome",
+            "positive": ["Won"],
+            "still_open": ["In progress"],
+        },
+    )
 
     dataset.refresh_from_db()
     assert response.status_code == 302
@@ -68,10 +73,14 @@ def test_values_confirmed_as_open_are_counted_and_kept_for_scoring(marketer_clie
 
 def test_every_value_open_is_refused_with_a_reason(marketer_client):
     dataset = upload(marketer_client, history_csv())
-    page = marketer_client.post(mapping_url(dataset), {
-        "target": "Outcome", "positive": ["Won"],
-        "still_open": ["Lost", "In progress", "Pending"],
-    })
+    page = marketer_client.post(
+        mapping_url(dataset),
+        {
+            "target": "Outcome",
+            "positive": ["Won"],
+            "still_open": ["Lost", "In progress", "Pending"],
+        },
+    )
 
     assert page.status_code == 200
     assert b"did not convert" in page.content
@@ -89,11 +98,15 @@ def test_accepted_merges_and_rare_values_reach_the_training_table(marketer_clien
     page = marketer_client.get(mapping_url(dataset), {"target": "Outcome"})
     assert b"Linked In" in page.content
 
-    marketer_client.post(mapping_url(dataset), {
-        "target": "Outcome", "positive": ["Won"],
-        "still_open": ["In progress", "Pending"],
-        "merges": [merge_choice(page, "Linked In")],
-    })
+    marketer_client.post(
+        mapping_url(dataset),
+        {
+            "target": "Outcome",
+            "positive": ["Won"],
+            "still_open": ["In progress", "Pending"],
+            "merges": [merge_choice(page, "Linked In")],
+        },
+    )
 
     dataset.refresh_from_db()
     sources = set(intake.load_table(dataset)["Source"].dropna())
@@ -105,10 +118,14 @@ def test_accepted_merges_and_rare_values_reach_the_training_table(marketer_clien
 
 def test_merges_are_not_applied_unless_accepted(marketer_client):
     dataset = upload(marketer_client, history_csv())
-    marketer_client.post(mapping_url(dataset), {
-        "target": "Outcome", "positive": ["Won"],
-        "still_open": ["In progress", "Pending"],
-    })
+    marketer_client.post(
+        mapping_url(dataset),
+        {
+            "target": "Outcome",
+            "positive": ["Won"],
+            "still_open": ["In progress", "Pending"],
+        },
+    )
 
     dataset.refresh_from_db()
     sources = set(intake.load_table(dataset)["Source"].dropna())
@@ -125,10 +142,16 @@ def test_answering_no_to_the_question_leaves_the_column_out(marketer_client):
         page.content.decode()
     )
 
-    marketer_client.post(mapping_url(dataset), {
-        "target": "Outcome", "positive": ["Won"],
-        "still_open": ["In progress", "Pending"], "known_0": "no", "known_1": "yes",
-    })
+    marketer_client.post(
+        mapping_url(dataset),
+        {
+            "target": "Outcome",
+            "positive": ["Won"],
+            "still_open": ["In progress", "Pending"],
+            "known_0": "no",
+            "known_1": "yes",
+        },
+    )
 
     dataset.refresh_from_db()
     assert asked[0] not in dataset.feature_columns()
@@ -168,8 +191,10 @@ def test_sufficiency_levels(counts, level, phrase):
 
 CHATBOT = "\n".join(
     ["e-mail,Budget,Timeline"]
-    + [f"LEAD{i}@x.com ,{1000 * (i % 5)},{'now' if i % 2 else 'later'}"
-       for i in range(0, 400, 2)]
+    + [
+        f"LEAD{i}@x.com ,{1000 * (i % 5)},{'now' if i % 2 else 'later'}"
+        for i in range(0, 400, 2)
+    ]
 )
 
 
@@ -201,15 +226,23 @@ def test_joined_columns_are_trained_on_like_any_other(marketer_client):
     extra = upload(marketer_client, CHATBOT, "chatbot.csv")
     intake.apply_join(dataset, extra, "Email", "e-mail")
 
-    marketer_client.post(mapping_url(dataset), {
-        "target": "Outcome", "positive": ["Won"],
-        "still_open": ["In progress", "Pending"],
-    })
+    marketer_client.post(
+        mapping_url(dataset),
+        {
+            "target": "Outcome",
+            "positive": ["Won"],
+            "still_open": ["In progress", "Pending"],
+        },
+    )
 
     dataset.refresh_from_db()
     assert {"Budget", "Timeline"} <= set(dataset.feature_columns())
     assert intake.own_columns(dataset) == [
-        "Email", "Source", "Minutes", "Pages", "Outcome"
+        "Email",
+        "Source",
+        "Minutes",
+        "Pages",
+        "Outcome",
     ]
     new = upload(marketer_client, "Email,Source,Pages\nlead2@x.com,linkedin,3\n")
     scored = intake.load_table(new, like=dataset)

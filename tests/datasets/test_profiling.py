@@ -12,30 +12,42 @@ def kinds(frame):
 
 def sample_frame():
     n = 60
-    return pd.DataFrame({
-        "Lead ID": [f"L{i:04d}" for i in range(n)],
-        "Email": [f"user{i}@example.com" for i in range(n)],
-        "Visits": np.arange(n) % 7 * 1.5,
-        "Source": pd.array(["Google", "Direct", "Olark"] * 20, dtype="str"),
-        "Opted in": pd.array(["Yes", "No"] * 30, dtype="str"),
-        "Paid": [1.0, 0.0] * 30,
-        "Country": pd.array(["India"] * n, dtype="str"),
-        "Fax": pd.array([np.nan] * n, dtype="str"),
-        "Signed up": pd.array(
-            [f"2024-0{1 + i % 9}-1{i % 10}" for i in range(n)], dtype="str"
-        ),
-        "Notes": pd.array(
-            [f"Called on day {i}, asked about the evening course" for i in range(n)],
-            dtype="str",
-        ),
-    })
+    return pd.DataFrame(
+        {
+            "Lead ID": [f"L{i:04d}" for i in range(n)],
+            "Email": [f"user{i}@example.com" for i in range(n)],
+            "Visits": np.arange(n) % 7 * 1.5,
+            "Source": pd.array(["Google", "Direct", "Olark"] * 20, dtype="str"),
+            "Opted in": pd.array(["Yes", "No"] * 30, dtype="str"),
+            "Paid": [1.0, 0.0] * 30,
+            "Country": pd.array(["India"] * n, dtype="str"),
+            "Fax": pd.array([np.nan] * n, dtype="str"),
+            "Signed up": pd.array(
+                [f"2024-0{1 + i % 9}-1{i % 10}" for i in range(n)], dtype="str"
+            ),
+            "Notes": pd.array(
+                [
+                    f"Called on day {i}, asked about the evening course"
+                    for i in range(n)
+                ],
+                dtype="str",
+            ),
+        }
+    )
 
 
 def test_each_kind_is_recognised():
     assert kinds(sample_frame()) == {
-        "Lead ID": "identifier", "Email": "identifier", "Visits": "number",
-        "Source": "category", "Opted in": "yes_no", "Paid": "yes_no",
-        "Country": "constant", "Fax": "empty", "Signed up": "date", "Notes": "text",
+        "Lead ID": "identifier",
+        "Email": "identifier",
+        "Visits": "number",
+        "Source": "category",
+        "Opted in": "yes_no",
+        "Paid": "yes_no",
+        "Country": "constant",
+        "Fax": "empty",
+        "Signed up": "date",
+        "Notes": "text",
     }
 
 

@@ -26,18 +26,26 @@ def test_a_new_user_trains_on_the_sample_and_finds_its_pattern(
     dataset = Dataset.objects.get()
     assert response.url == reverse("datasets:preview", args=[dataset.pk])
 
-    page = marketer_client.get(reverse("datasets:mapping", args=[dataset.pk]),
-                               {"target": "Status"})
+    page = marketer_client.get(
+        reverse("datasets:mapping", args=[dataset.pk]), {"target": "Status"}
+    )
     advice = page.context["advice"]
     assert advice.positive == ["Won"] and "Deal size" in advice.excluded
     assert "Lead ID" in advice.excluded and advice.counts["open"] > 100
 
-    marketer_client.post(reverse("datasets:mapping", args=[dataset.pk]), {
-        "target": "Status", "positive": ["Won"], "still_open": advice.open_values,
-        "excluded": list(advice.excluded),
-    })
-    marketer_client.post(reverse("modeling:train", args=[dataset.pk]),
-                         {"algorithm": "forest", "time_order": ""})
+    marketer_client.post(
+        reverse("datasets:mapping", args=[dataset.pk]),
+        {
+            "target": "Status",
+            "positive": ["Won"],
+            "still_open": advice.open_values,
+            "excluded": list(advice.excluded),
+        },
+    )
+    marketer_client.post(
+        reverse("modeling:train", args=[dataset.pk]),
+        {"algorithm": "forest", "time_order": ""},
+    )
     run_jobs("training")
 
     version = TrainingRun.objects.get().version

@@ -5,7 +5,6 @@ import io
 
 import numpy as np
 import openpyxl
-import pandas as pd
 import pytest
 from django.urls import reverse
 
@@ -147,8 +146,9 @@ def test_encoding_override_is_used_by_every_later_read(marketer_client):
 
 def test_a_wrong_override_is_explained_and_can_be_undone(marketer_client):
     post_file(marketer_client, "names.csv", "name,n\nJosé,1\n".encode("utf-16"))
-    dataset = reread(marketer_client, Dataset.objects.get(),
-                     encoding="utf-8", delimiter="")
+    dataset = reread(
+        marketer_client, Dataset.objects.get(), encoding="utf-8", delimiter=""
+    )
     assert dataset.status == "failed" and "utf-8" in dataset.error
 
     dataset = reread(marketer_client, dataset, encoding="", delimiter="")
@@ -179,10 +179,13 @@ def test_sheet_choice_is_offered_and_is_what_the_training_worker_reads(
     assert b'<option value="Leads">' in page.content
 
     dataset = reread(marketer_client, dataset, sheet="Leads")
-    marketer_client.post(reverse("datasets:mapping", args=[dataset.pk]),
-                         {"target": "Converted", "positive": ["Yes"]})
-    marketer_client.post(reverse("modeling:train", args=[dataset.pk]),
-                         {"algorithm": "logistic"})
+    marketer_client.post(
+        reverse("datasets:mapping", args=[dataset.pk]),
+        {"target": "Converted", "positive": ["Yes"]},
+    )
+    marketer_client.post(
+        reverse("modeling:train", args=[dataset.pk]), {"algorithm": "logistic"}
+    )
     run_jobs("training")
 
     run = TrainingRun.objects.get()

@@ -9,24 +9,29 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import override_settings
 
-from datasets.models import Dataset
 from datasets import intake
+from datasets.models import Dataset
 from modeling.models import ModelVersion, TrainingRun
 from modeling.runs import train_version
 from routing.tokens import create_token
 from tests.conftest import make_leads
 
+
 def build_version(*, algorithm: str = "logistic") -> ModelVersion:
     """Train on make_leads() through the same functions a training job uses."""
     content = make_leads().to_csv(index=False).encode()
     dataset = Dataset.objects.create(
-        file=ContentFile(content, name="history.csv"), original_name="history.csv",
+        file=ContentFile(content, name="history.csv"),
+        original_name="history.csv",
         size=len(content),
     )
     intake.inspect_upload(dataset)
     intake.save_mapping(
-        dataset, intake.load_uncleaned(dataset), target="Converted",
-        positive=["Yes"], excluded={"Lead ID": "identifier"},
+        dataset,
+        intake.load_uncleaned(dataset),
+        target="Converted",
+        positive=["Yes"],
+        excluded={"Lead ID": "identifier"},
     )
     run = TrainingRun.objects.create(dataset=dataset, algorithm=algorithm)
     return train_version(run)
@@ -41,11 +46,13 @@ def trained_fields(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             with transaction.atomic():
                 version = build_version()
-                raise _Undo({
-                    field.attname: getattr(version, field.attname)
-                    for field in ModelVersion._meta.concrete_fields
-                    if field.name not in ("id", "run", "dataset")
-                })
+                raise _Undo(
+                    {
+                        field.attname: getattr(version, field.attname)
+                        for field in ModelVersion._meta.concrete_fields
+                        if field.name not in ("id", "run", "dataset")
+                    }
+                )
         except _Undo as undo:
             fields = undo.args[0]
     yield fields
@@ -77,8 +84,10 @@ def api(client, api_key):
 
     def call(method: str, path: str, body=None, *, key: str = api_key):
         return getattr(client, method)(
-            path, data=json.dumps(body) if body is not None else None,
-            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}",
+            path,
+            data=json.dumps(body) if body is not None else None,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
         )
 
     return call

@@ -5,8 +5,12 @@ from routing.models import ApiToken, Lead, Score
 from routing.tokens import revoke_token
 
 SCORE = "/api/v1/score"
-LEAD = {"external_id": "crm-1", "Source": "Referral", "Minutes on site": 40,
-        "Employees": "11-50"}
+LEAD = {
+    "external_id": "crm-1",
+    "Source": "Referral",
+    "Minutes on site": 40,
+    "Employees": "11-50",
+}
 
 
 def test_one_lead_is_scored_stored_and_explained(api, version):
@@ -72,15 +76,21 @@ def test_numbers_sent_as_text_are_accepted(api, version):
 def test_invalid_json_empty_leads_and_missing_tokens_get_the_error_shape(
     client, api, api_key, version
 ):
-    bad = client.post(SCORE, data="{nope", content_type="application/json",
-                      HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    bad = client.post(
+        SCORE,
+        data="{nope",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api_key}",
+    )
     empty = api("post", SCORE, {})
     no_token = client.post(SCORE, data="{}", content_type="application/json")
     wrong_token = api("post", SCORE, LEAD, key="ls_not-a-token")
 
     assert bad.status_code == 400 and bad.json()["code"] == "parse_error"
     assert empty.status_code == 400 and empty.json()["code"] == "invalid_lead"
-    assert no_token.status_code == 401 and no_token.json()["code"] == "not_authenticated"
+    assert (
+        no_token.status_code == 401 and no_token.json()["code"] == "not_authenticated"
+    )
     assert wrong_token.status_code == 401
 
 
@@ -152,8 +162,12 @@ def test_create_api_token_prints_a_working_token(client, version, capsys):
     call_command("create_api_token", "Chatbot")
     key = capsys.readouterr().out.strip()
 
-    response = client.post(SCORE, data=LEAD, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        SCORE,
+        data=LEAD,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
 
     assert response.status_code == 200
     assert key not in str(ApiToken.objects.values_list())

@@ -20,8 +20,9 @@ def test_a_crm_follows_the_schema_end_to_end(client, api, version, receiver, run
     from routing.models import RoutingRule, Tier
 
     for tier in Tier.objects.ordered():
-        RoutingRule.objects.create(tier=tier, kind="webhook", url=receiver.url,
-                                   secret="k")
+        RoutingRule.objects.create(
+            tier=tier, kind="webhook", url=receiver.url, secret="k"
+        )
 
     model = api("get", "/api/v1/model").json()
     check(schema, paths["/api/v1/model"]["get"], 200, model)
@@ -31,7 +32,9 @@ def test_a_crm_follows_the_schema_end_to_end(client, api, version, receiver, run
 
     scored = api("post", "/api/v1/score", lead)
     check(schema, paths["/api/v1/score"]["post"], 200, scored.json())
-    batch = api("post", "/api/v1/score", {"leads": [lead, lead | {"external_id": "h2"}]})
+    batch = api(
+        "post", "/api/v1/score", {"leads": [lead, lead | {"external_id": "h2"}]}
+    )
     check(schema, paths["/api/v1/score"]["post"], 200, batch.json())
     wrong = api("post", "/api/v1/score", lead | {"Minutes on site": "lots"})
     check(schema, paths["/api/v1/score"]["post"], 400, wrong.json())

@@ -13,13 +13,19 @@ from routing.models import Delivery, Lead, RoutingRule, Tier
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SCORE = "/api/v1/score"
-LEAD = {"external_id": "crm-7", "Source": "Referral", "Minutes on site": 30,
-        "Country": "France"}
+LEAD = {
+    "external_id": "crm-7",
+    "Source": "Referral",
+    "Minutes on site": 30,
+    "Country": "France",
+}
 
 
 def on_every_tier(kind: str, **options) -> list[RoutingRule]:
-    return [RoutingRule.objects.create(tier=tier, kind=kind, **options)
-            for tier in Tier.objects.ordered()]
+    return [
+        RoutingRule.objects.create(tier=tier, kind=kind, **options)
+        for tier in Tier.objects.ordered()
+    ]
 
 
 def webhook_rules(receiver) -> list[RoutingRule]:
@@ -34,8 +40,9 @@ def test_a_scored_lead_arrives_signed_at_the_webhook(api, version, receiver, run
 
     [request] = receiver.received
     timestamp = request["headers"]["X-Leadscore-Timestamp"]
-    expected = hmac.new(b"s3cret", timestamp.encode() + b"." + request["body"],
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        b"s3cret", timestamp.encode() + b"." + request["body"], hashlib.sha256
+    ).hexdigest()
     assert request["headers"]["X-Leadscore-Signature"] == f"sha256={expected}"
     assert abs(int(timestamp) - time.time()) < 60
     payload = json.loads(request["body"])
@@ -86,23 +93,37 @@ def test_one_scoring_is_delivered_once_even_if_routed_twice(
     api("post", SCORE, LEAD)
     run_jobs("delivery")
 
-    assert dispatch_scores_job(list(Lead.objects.get().scores.values_list("pk", flat=True))) == 0
+    assert (
+        dispatch_scores_job(
+            list(Lead.objects.get().scores.values_list("pk", flat=True))
+        )
+        == 0
+    )
     run_jobs("delivery")
     assert len(receiver.received) == 1
 
 
 def test_a_rule_filters_on_a_field(api, version, receiver, run_jobs):
-    on_every_tier("webhook", url=receiver.url, secret="x",
-                  filter_field="Country", filter_value="france")
+    on_every_tier(
+        "webhook",
+        url=receiver.url,
+        secret="x",
+        filter_field="Country",
+        filter_value="france",
+    )
 
     api("post", SCORE, LEAD)
     api("post", SCORE, LEAD | {"external_id": "crm-8", "Country": "Spain"})
     run_jobs("delivery")
 
-    assert [json.loads(r["body"])["external_id"] for r in receiver.received] == ["crm-7"]
+    assert [json.loads(r["body"])["external_id"] for r in receiver.received] == [
+        "crm-7"
+    ]
 
 
-def test_email_goes_to_the_list_and_the_owner(api, version, run_jobs, django_user_model):
+def test_email_goes_to_the_list_and_the_owner(
+    api, version, run_jobs, django_user_model
+):
     django_user_model.objects.create_user("rep", email="rep@example.com")
     on_every_tier("email", recipients="sales@example.com", to_owner=True)
 
@@ -129,9 +150,16 @@ def test_the_call_queue_ranks_queued_leads(api, version, run_jobs):
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://example.com/x", "http://127.0.0.1/x", "http://10.1.2.3/",
-     "http://169.254.169.254/latest/meta-data", "http://[::1]/", "http://localhost/",
-     "http://192.168.0.1/", "file:///etc/passwd"],
+    [
+        "ftp://example.com/x",
+        "http://127.0.0.1/x",
+        "http://10.1.2.3/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/",
+        "http://localhost/",
+        "http://192.168.0.1/",
+        "file:///etc/passwd",
+    ],
 )
 def test_internal_and_odd_webhook_urls_are_refused(url, settings):
     settings.WEBHOOK_ALLOWED_HOSTS = []
@@ -160,8 +188,9 @@ def test_an_uploaded_file_of_new_leads_runs_each_tiers_webhook(
     webhook_rules(receiver)
     client = marketer_client
     path = tmp_path / "new.csv"
-    path.write_text("Source,Minutes on site,Country\nReferral,30,France\n"
-                    "Newsletter,2,Spain\n")
+    path.write_text(
+        "Source,Minutes on site,Country\nReferral,30,France\nNewsletter,2,Spain\n"
+    )
 
     with path.open("rb") as handle:
         client.post(reverse("routing:upload"), {"file": handle})

@@ -20,16 +20,28 @@ def admin_client(client, django_user_model):
 
 
 def scored(api, n: int = 3) -> list[dict]:
-    leads = [{"external_id": f"p{i}", "Minutes on site": 10 * i,
-              "Source": "=HYPERLINK(\"http://evil\")" if i == 0 else "Google"}
-             for i in range(n)]
+    leads = [
+        {
+            "external_id": f"p{i}",
+            "Minutes on site": 10 * i,
+            "Source": '=HYPERLINK("http://evil")' if i == 0 else "Google",
+        }
+        for i in range(n)
+    ]
     return api("post", SCORE, {"leads": leads}).json()["leads"]
 
 
 @pytest.mark.parametrize(
     ("cell", "written"),
-    [("=1+2", "'=1+2"), ("+33 1 23", "'+33 1 23"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
-     ("\tx", "'\tx"), ("Plain", "Plain"), (3, 3)],
+    [
+        ("=1+2", "'=1+2"),
+        ("+33 1 23", "'+33 1 23"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("Plain", "Plain"),
+        (3, 3),
+    ],
 )
 def test_formula_cells_are_escaped(cell, written):
     assert escape_formula(cell) == written
@@ -48,9 +60,11 @@ def test_the_csv_export_escapes_formulas_and_keeps_the_filters(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_file_download_escapes_formulas(marketer_client, version, run_jobs, tmp_path):
+def test_the_file_download_escapes_formulas(
+    marketer_client, version, run_jobs, tmp_path
+):
     path = tmp_path / "new.csv"
-    path.write_text('Source,Minutes on site\n"=cmd|\' /C calc\'!A0",3\nGoogle,40\n')
+    path.write_text("Source,Minutes on site\n\"=cmd|' /C calc'!A0\",3\nGoogle,40\n")
     with open(path, "rb") as handle:
         response = marketer_client.post(reverse("routing:upload"), {"file": handle})
     run_jobs("scoring")
@@ -88,7 +102,9 @@ def test_the_lead_page_shows_history_and_answers(api, version, marketer_client):
     assert b"10k-50k" in page.content and b"Score history" in page.content
 
 
-def test_a_rep_claims_a_queued_lead_once(api, version, marketer_client, django_user_model):
+def test_a_rep_claims_a_queued_lead_once(
+    api, version, marketer_client, django_user_model
+):
     scored(api, 1)
     lead = Lead.objects.get()
     Lead.objects.update(queued_at=lead.scored_at)
@@ -122,9 +138,14 @@ def test_score_one_lead_by_hand(marketer_client, version):
     page = marketer_client.get(reverse("routing:score-one"))
     names = {f.label: name for name, f in page.context["form"].fields.items()}
 
-    response = marketer_client.post(reverse("routing:score-one"), {
-        "external_id": "by-hand", names["Minutes on site"]: "12", names["Source"]: "Event",
-    })
+    response = marketer_client.post(
+        reverse("routing:score-one"),
+        {
+            "external_id": "by-hand",
+            names["Minutes on site"]: "12",
+            names["Source"]: "Event",
+        },
+    )
 
     lead = Lead.objects.get(external_id="by-hand")
     assert response.url == lead.get_absolute_url()
@@ -152,7 +173,10 @@ def test_tier_preview_does_not_save_and_save_does(admin_client, version):
 
 def test_capacity_mode_sets_the_top_threshold(admin_client, api, version):
     scored(api, 10)
-    data = tier_post(Tier.objects.ordered(), hot=0.7) | {"capacity": "1", "preview": "1"}
+    data = tier_post(Tier.objects.ordered(), hot=0.7) | {
+        "capacity": "1",
+        "preview": "1",
+    }
 
     page = admin_client.post(reverse("routing:tiers"), data)
 
@@ -163,15 +187,23 @@ def test_capacity_mode_sets_the_top_threshold(admin_client, api, version):
 
 
 def tier_post(tiers, *, hot: float) -> dict:
-    data = {"form-TOTAL_FORMS": str(len(tiers) + 1), "form-INITIAL_FORMS": str(len(tiers)),
-            "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-            # A browser posts the colour picker's default for the blank row.
-            f"form-{len(tiers)}-colour": "#475467"}
+    data = {
+        "form-TOTAL_FORMS": str(len(tiers) + 1),
+        "form-INITIAL_FORMS": str(len(tiers)),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        # A browser posts the colour picker's default for the blank row.
+        f"form-{len(tiers)}-colour": "#475467",
+    }
     for i, tier in enumerate(tiers):
         low = hot if tier.name == "Hot" else tier.min_probability
-        data |= {f"form-{i}-id": str(tier.pk), f"form-{i}-name": tier.name,
-                 f"form-{i}-min_probability": str(low), f"form-{i}-colour": tier.colour,
-                 f"form-{i}-follow_up": tier.follow_up}
+        data |= {
+            f"form-{i}-id": str(tier.pk),
+            f"form-{i}-name": tier.name,
+            f"form-{i}-min_probability": str(low),
+            f"form-{i}-colour": tier.colour,
+            f"form-{i}-follow_up": tier.follow_up,
+        }
     return data
 
 
@@ -179,8 +211,15 @@ def test_rules_refuse_internal_webhooks(admin_client, db, settings):
     settings.WEBHOOK_ALLOWED_HOSTS = []
     hot = Tier.objects.ordered()[0]
 
-    page = admin_client.post(reverse("routing:rules"), {
-        "tier": hot.pk, "kind": "webhook", "url": "http://169.254.169.254/", "is_active": "on"})
+    page = admin_client.post(
+        reverse("routing:rules"),
+        {
+            "tier": hot.pk,
+            "kind": "webhook",
+            "url": "http://169.254.169.254/",
+            "is_active": "on",
+        },
+    )
 
     assert "internal address" in page.content.decode()
     assert not RoutingRule.objects.exists()
@@ -193,20 +232,29 @@ def test_tokens_are_created_shown_once_and_revoked(admin_client, db):
     admin_client.post(reverse("routing:revoke", args=[token.pk]))
 
     assert page.context["key"].startswith(token.prefix)
-    assert page.context["key"] not in admin_client.get(reverse("routing:tokens")).content.decode()
+    assert (
+        page.context["key"]
+        not in admin_client.get(reverse("routing:tokens")).content.decode()
+    )
     token.refresh_from_db()
     assert not token.is_active
 
 
-def test_the_delivery_log_filters_and_an_admin_resends(admin_client, api, version, queues):
+def test_the_delivery_log_filters_and_an_admin_resends(
+    admin_client, api, version, queues
+):
     hot, warm, cold = Tier.objects.ordered()
     for tier in (hot, warm, cold):
         RoutingRule.objects.create(tier=tier, kind="email", recipients="a@example.com")
     scored(api, 2)
     lead = Lead.objects.first()
     score = lead.scores.get()
-    delivery = Delivery.objects.create(rule=RoutingRule.objects.get(tier=lead.tier),
-                                       score=score, lead=lead, status="failed")
+    delivery = Delivery.objects.create(
+        rule=RoutingRule.objects.get(tier=lead.tier),
+        score=score,
+        lead=lead,
+        status="failed",
+    )
 
     page = admin_client.get(reverse("routing:deliveries"), {"status": "failed"})
     admin_client.post(reverse("routing:resend", args=[delivery.pk]))
@@ -218,6 +266,14 @@ def test_the_delivery_log_filters_and_an_admin_resends(admin_client, api, versio
 
 def test_pages_render(admin_client, api, version):
     scored(api, 2)
-    for name in ("leads", "queue", "outcomes", "score-one", "tiers", "rules",
-                 "deliveries", "tokens"):
+    for name in (
+        "leads",
+        "queue",
+        "outcomes",
+        "score-one",
+        "tiers",
+        "rules",
+        "deliveries",
+        "tokens",
+    ):
         assert admin_client.get(reverse(f"routing:{name}")).status_code == 200, name

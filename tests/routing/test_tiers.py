@@ -16,7 +16,14 @@ DEFAULT = [Band("Hot", 0.7), Band("Warm", 0.3), Band("Cold", 0.0)]
 
 @pytest.mark.parametrize(
     ("proba", "tier"),
-    [(0.85, "Hot"), (0.70, "Hot"), (0.5, "Warm"), (0.30, "Warm"), (0.1, "Cold"), (0.0, "Cold")],
+    [
+        (0.85, "Hot"),
+        (0.70, "Hot"),
+        (0.5, "Warm"),
+        (0.30, "Warm"),
+        (0.1, "Cold"),
+        (0.0, "Cold"),
+    ],
 )
 def test_default_policy_sends_each_band_to_its_tier(proba, tier):
     assert assign_tier(proba, DEFAULT).name == tier
@@ -27,7 +34,9 @@ def test_stored_tiers_are_the_seeds_three(db):
 
     tiers = Tier.objects.ordered()
     assert [(t.name, t.min_probability) for t in tiers] == [
-        ("Hot", 0.7), ("Warm", 0.3), ("Cold", 0.0)
+        ("Hot", 0.7),
+        ("Warm", 0.3),
+        ("Cold", 0.0),
     ]
 
 

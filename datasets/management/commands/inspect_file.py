@@ -47,9 +47,13 @@ def reading_lines(result: dict) -> list[str]:
         how = f"encoding {result['encoding']}, delimiter {result['delimiter']!r}"
     lines = [f"{result['rows']:,} rows, {len(result['columns'])} columns; {how}"]
     if result["placeholders"]:
-        lines.append("read as blank: " + ", ".join(
-            f"{text!r} ({count:,})" for text, count in result["placeholders"].items()
-        ))
+        lines.append(
+            "read as blank: "
+            + ", ".join(
+                f"{text!r} ({count:,})"
+                for text, count in result["placeholders"].items()
+            )
+        )
     return lines
 
 
@@ -57,8 +61,10 @@ def column_lines(result: dict) -> list[str]:
     lines = ["columns:"]
     for c in result["columns"]:
         note = f" (left out: {c['excluded_reason']})" if c["excluded_reason"] else ""
-        lines.append(f"  {c['name']}: {c['kind']}, {c['missing']:.0%} missing, "
-                     f"{c['distinct']:,} distinct{note}")
+        lines.append(
+            f"  {c['name']}: {c['kind']}, {c['missing']:.0%} missing, "
+            f"{c['distinct']:,} distinct{note}"
+        )
     return lines
 
 
@@ -70,8 +76,10 @@ def target_lines(result: dict) -> list[str]:
         f"outcome {target['column']}: converted = {target['positive']}, "
         f"not converted = {target['negative']}, {target['open_rows']:,} rows open",
         *(f"  leaky? {s['column']}: {s['reason']}" for s in result["leakage"]),
-        *(f"  ask: was {q!r} known before the first contact?"
-          for q in result["questions"]),
+        *(
+            f"  ask: was {q!r} known before the first contact?"
+            for q in result["questions"]
+        ),
         f"data ({result['sufficiency']['level']}): {result['sufficiency']['message']}",
     ]
     return lines

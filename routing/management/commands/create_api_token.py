@@ -17,8 +17,9 @@ class Command(LeadscoreCommand):
         if not name or len(name) > 80:
             raise CommandError("give the integration a name of 1 to 80 characters")
         if ApiToken.objects.filter(name=name).exists():
-            raise CommandError(f"a token named {name!r} exists; revoke it or pick "
-                               "another name")
+            raise CommandError(
+                f"a token named {name!r} exists; revoke it or pick another name"
+            )
         token, key = create_token(name)
         return {"name": token.name, "token": key}
 

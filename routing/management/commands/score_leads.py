@@ -1,6 +1,6 @@
-from django.core.management.base import CommandError
-
 from pathlib import Path
+
+from django.core.management.base import CommandError
 
 from datasets.reading import read_table
 from leadscore_site.commands import LeadscoreCommand
@@ -16,7 +16,9 @@ class Command(LeadscoreCommand):
         super().add_arguments(parser)
         parser.add_argument("file")
         parser.add_argument("--out", required=True, help="the CSV file to write")
-        parser.add_argument("--model", type=int, help="model version id (default: active)")
+        parser.add_argument(
+            "--model", type=int, help="model version id (default: active)"
+        )
 
     def run(self, **options) -> dict:
         version = chosen_version(options["model"])
@@ -28,7 +30,9 @@ class Command(LeadscoreCommand):
         try:
             write_scored_csv(scored, options["out"])
         except OSError as error:
-            raise CommandError(f"cannot write {options['out']}: {error.strerror}")
+            raise CommandError(
+                f"cannot write {options['out']}: {error.strerror}"
+            ) from None
         return {
             "model_version": version.pk,
             "rows": len(scored),
@@ -39,8 +43,10 @@ class Command(LeadscoreCommand):
 
     def as_text(self, result: dict) -> str:
         tiers = ", ".join(f"{n} {t}" for t, n in result["tiers"].items())
-        return (f"scored {result['rows']:,} leads with model version "
-                f"{result['model_version']} into {result['out']} ({tiers})")
+        return (
+            f"scored {result['rows']:,} leads with model version "
+            f"{result['model_version']} into {result['out']} ({tiers})"
+        )
 
 
 def chosen_version(model_id: int | None) -> ModelVersion:
