@@ -27,7 +27,9 @@ def save_pipeline(pipeline: Pipeline) -> tuple[str, str]:
     buffer = io.BytesIO()
     joblib.dump(pipeline, buffer, compress=3)
     payload = buffer.getvalue()
-    name = default_storage.save(f"models/{uuid.uuid4().hex}.joblib", ContentFile(payload))
+    name = default_storage.save(
+        f"models/{uuid.uuid4().hex}.joblib", ContentFile(payload)
+    )
     return name, hashlib.sha256(payload).hexdigest()
 
 

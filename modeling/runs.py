@@ -67,7 +67,10 @@ def train_version(run: TrainingRun) -> ModelVersion:
 
     run.report_progress(5, "Preparing the columns")
     trained = train_and_evaluate(
-        labelled, y, kinds, run.algorithm,
+        labelled,
+        y,
+        kinds,
+        run.algorithm,
         order=time_order(labelled, run.time_order),
         thresholds=tier_thresholds(),
         progress=run.report_progress,
@@ -106,7 +109,10 @@ def train_version(run: TrainingRun) -> ModelVersion:
     version.activate()
     logger.info(
         "TrainingRun %s: model %s, AUC %.3f in %.0fs",
-        run.pk, version.pk, trained.metrics["roc_auc"], seconds,
+        run.pk,
+        version.pk,
+        trained.metrics["roc_auc"],
+        seconds,
     )
     return version
 

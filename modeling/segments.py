@@ -72,10 +72,12 @@ def find_segments(
             not high and lift <= CONFIRM_LIFT_LOW
         ):
             confirmed.append(_segment(combo, n, train_rate, n_test, test_rate, lift))
-    ups = _distinct(sorted((s for s in confirmed if s["lift"] > 1),
-                           key=lambda s: -s["lift"]))
-    downs = _distinct(sorted((s for s in confirmed if s["lift"] <= 1),
-                             key=lambda s: s["lift"]))
+    ups = _distinct(
+        sorted((s for s in confirmed if s["lift"] > 1), key=lambda s: -s["lift"])
+    )
+    downs = _distinct(
+        sorted((s for s in confirmed if s["lift"] <= 1), key=lambda s: s["lift"])
+    )
     n_down = min(len(downs), max_segments // 4)
     return ups[: max_segments - n_down] + downs[:n_down]
 
@@ -141,7 +143,9 @@ def _combinations(
         rate = converted[i, j] / n
         if _far_from(rate, base, single_rate[[i, j]]):
             found.append(((traits[i], traits[j]), float(rate), int(n)))
-    found.sort(key=lambda item: -abs(np.log((item[1] + 1e-6) / base)) * np.sqrt(item[2]))
+    found.sort(
+        key=lambda item: -abs(np.log((item[1] + 1e-6) / base)) * np.sqrt(item[2])
+    )
     return found + _triples(found[:TOP_PAIRS_EXTENDED], traits, y, min_rows)
 
 

@@ -1,14 +1,27 @@
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from datasets.intake import sufficiency
 from datasets.models import Dataset
-from modeling import charts, jobs
-from modeling.forms import TrainingForm
-from modeling.models import ModelVersion, TrainingRun
-from modeling import presenting
+from modeling import charts, jobs, monitoring, presenting, retraining_pages, schedule
+from modeling.errors import TrainingError
+from modeling.forms import PromoteForm, RetrainPolicyForm, TrainingForm
+from modeling.models import (
+    AuditEntry,
+    Comparison,
+    ModelVersion,
+    RetrainPolicy,
+    RunKind,
+    TrainingRun,
+)
+from modeling.promotion import make_active
 
 
 @login_required
@@ -23,8 +36,13 @@ def train(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("modeling:run", run.pk)
 
     level, message = sufficiency(dataset.outcome_counts)
-    context = {"dataset": dataset, "form": form, "step": "train",
-               "level": level, "sufficiency": message}
+    context = {
+        "dataset": dataset,
+        "form": form,
+        "step": "train",
+        "level": level,
+        "sufficiency": message,
+    }
     return render(request, "modeling/train.html", context)
 
 
@@ -49,16 +67,18 @@ def cancel_run(request: HttpRequest, pk: int) -> HttpResponse:
 def run_status(request: HttpRequest, pk: int) -> JsonResponse:
     run = get_object_or_404(TrainingRun, pk=pk)
     version = ModelVersion.objects.filter(run=run).values_list("pk", flat=True)
-    return JsonResponse({
-        "status": run.status,
-        "progress": run.progress,
-        "stage": run.stage,
-        "error": run.error,
-        "finished": run.is_finished,
-        "model_url": (
-            ModelVersion(pk=version[0]).get_absolute_url() if version else None
-        ),
-    })
+    return JsonResponse(
+        {
+            "status": run.status,
+            "progress": run.progress,
+            "stage": run.stage,
+            "error": run.error,
+            "finished": run.is_finished,
+            "model_url": (
+                ModelVersion(pk=version[0]).get_absolute_url() if version else None
+            ),
+        }
+    )
 
 
 @login_required
@@ -76,17 +96,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- retraining, comparison, model health, audit log (issue 6) ---
-from datetime import timedelta  # noqa: E402
 
-from django.contrib import messages  # noqa: E402
-from django.core.paginator import Paginator  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from modeling import monitoring, retraining_pages, schedule  # noqa: E402
-from modeling.errors import TrainingError  # noqa: E402
-from modeling.forms import PromoteForm, RetrainPolicyForm  # noqa: E402
-from modeling.models import AuditEntry, Comparison, RetrainPolicy, RunKind  # noqa: E402
-from modeling.promotion import make_active  # noqa: E402
 
 AUDIT_PAGE = 50
 # A scheduled check this late means no worker runs RQ's scheduler.
@@ -100,8 +110,10 @@ def retraining(request: HttpRequest) -> HttpResponse:
     policy = RetrainPolicy.current()
     tick = schedule.scheduled_at()
     context = {
-        "policy": policy, "form": RetrainPolicyForm(instance=policy),
-        "active": ModelVersion.active(), "tick": tick,
+        "policy": policy,
+        "form": RetrainPolicyForm(instance=policy),
+        "active": ModelVersion.active(),
+        "tick": tick,
         "overdue": tick is not None and tick < timezone.now() - OVERDUE,
         "runs": TrainingRun.objects.filter(kind=RunKind.RETRAIN)[:10],
         "comparisons": Comparison.objects.select_related("challenger", "champion")[:10],
@@ -119,8 +131,13 @@ def save_schedule(request: HttpRequest) -> HttpResponse:
         schedule.save_policy(form.save(commit=False), user=request.user)
         messages.success(request, "Retraining schedule saved.")
     else:
-        messages.error(request, "The schedule was not saved: " + "; ".join(
-            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
+        messages.error(
+            request,
+            "The schedule was not saved: "
+            + "; ".join(
+                f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+            ),
+        )
     return redirect("modeling:retraining")
 
 
@@ -140,9 +157,13 @@ def comparison(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(
         Comparison.objects.select_related("challenger", "champion"), challenger=pk
     )
-    context = {"comparison": found, "rows": retraining_pages.side_by_side(found),
-               "moves": retraining_pages.tier_moves(found), "form": PromoteForm(),
-               "active": ModelVersion.active()}
+    context = {
+        "comparison": found,
+        "rows": retraining_pages.side_by_side(found),
+        "moves": retraining_pages.tier_moves(found),
+        "form": PromoteForm(),
+        "active": ModelVersion.active(),
+    }
     return render(request, "modeling/comparison.html", context)
 
 
@@ -177,7 +198,9 @@ def health(request: HttpRequest) -> HttpResponse:
     check = active.drift_checks.first() if active else None
     threshold = RetrainPolicy.current().drift_threshold
     context = {
-        "active": active, "check": check, "rows": retraining_pages.tier_table(rows),
+        "active": active,
+        "check": check,
+        "rows": retraining_pages.tier_table(rows),
         "charts": {"tiers": retraining_pages.tier_chart(rows)} if rows else {},
         "drift": retraining_pages.drift_rows(check, threshold) if check else [],
         "threshold": threshold,
@@ -189,8 +212,11 @@ def health(request: HttpRequest) -> HttpResponse:
 @require_POST
 def check_drift(request: HttpRequest) -> HttpResponse:
     if monitoring.check_drift() is None:
-        messages.error(request, "Too few leads scored by the model in use in the "
-                       f"last {monitoring.DRIFT_DAYS} days to measure drift.")
+        messages.error(
+            request,
+            "Too few leads scored by the model in use in the "
+            f"last {monitoring.DRIFT_DAYS} days to measure drift.",
+        )
     return redirect("modeling:health")
 
 
@@ -202,5 +228,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(subject=subject)
     page = Paginator(entries, AUDIT_PAGE).get_page(request.GET.get("page"))
     subjects = ["tier", "rule", "model", "user"]
-    return render(request, "modeling/audit.html",
-                  {"page": page, "subject": subject, "subjects": subjects})
+    return render(
+        request,
+        "modeling/audit.html",
+        {"page": page, "subject": subject, "subjects": subjects},
+    )

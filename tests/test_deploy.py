@@ -23,6 +23,8 @@ PRODUCTION = {
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
     clean.pop("DJANGO_SETTINGS_MODULE", None)
+    # The browser tests set this for their own process; a deployment never has it.
+    clean.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,

@@ -2,7 +2,6 @@
 the published X Education lead history."""
 
 import csv
-import io
 import re
 
 import pandas as pd
@@ -21,9 +20,15 @@ from modeling.models import ModelVersion, TrainingRun
 from routing.models import Lead
 
 POST_CONTACT = [
-    "Tags", "Lead Quality", "Lead Profile", "Asymmetrique Activity Index",
-    "Asymmetrique Profile Index", "Asymmetrique Activity Score",
-    "Asymmetrique Profile Score", "Last Activity", "Last Notable Activity",
+    "Tags",
+    "Lead Quality",
+    "Lead Profile",
+    "Asymmetrique Activity Index",
+    "Asymmetrique Profile Index",
+    "Asymmetrique Activity Score",
+    "Asymmetrique Profile Score",
+    "Last Activity",
+    "Last Notable Activity",
 ]
 OPEN_EVERY = 20  # every 20th lead is made "still in the pipeline"
 
@@ -60,9 +65,17 @@ def plain_sklearn_auc(path, features: list[str]) -> float:
     others = [c for c in features if c not in numbers]
     model = make_pipeline(
         make_column_transformer(
-            (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numbers),
-            (make_pipeline(SimpleImputer(strategy="constant", fill_value="blank"),
-                           OneHotEncoder(handle_unknown="ignore")), others),
+            (
+                make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+                numbers,
+            ),
+            (
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="blank"),
+                    OneHotEncoder(handle_unknown="ignore"),
+                ),
+                others,
+            ),
         ),
         LogisticRegression(max_iter=2000),
     )
@@ -94,9 +107,14 @@ def test_marketer_goes_from_spreadsheet_to_ranked_leads(
     assert "Prospect ID" in suggested and "Lead Source" not in suggested
     assert page.context["advice"].counts["open"] == 9240 // OPEN_EVERY
 
-    response = client.post(mapping_url, {
-        "target": "Converted", "positive": ["1"], "excluded": list(suggested),
-    })
+    response = client.post(
+        mapping_url,
+        {
+            "target": "Converted",
+            "positive": ["1"],
+            "excluded": list(suggested),
+        },
+    )
     assert response.status_code == 302
     dataset.refresh_from_db()
     assert dataset.outcome_counts["open"] == 462
@@ -124,7 +142,9 @@ def test_marketer_goes_from_spreadsheet_to_ranked_leads(
     assert 0.80 < aucs["forest"] < 0.97
 
     page = client.get(reverse("modeling:version", args=[version.pk]))
-    assert b"Ranking quality" in page.content and b"plotly/plotly.min.js" in page.content
+    assert (
+        b"Ranking quality" in page.content and b"plotly/plotly.min.js" in page.content
+    )
     assert re.search(rb"always guessing .{0,20}not converted", page.content, re.I)
 
     run_jobs("scoring")
@@ -132,11 +152,16 @@ def test_marketer_goes_from_spreadsheet_to_ranked_leads(
     assert len(leads) == 462
     assert all(lead.model_version_id == version.pk for lead in leads)
     page = client.get(reverse("routing:leads"), {"dataset": dataset.pk})
-    shown = [float(p) for p in re.findall(rb'data-probability="([0-9.e-]+)"', page.content)]
+    shown = [
+        float(p) for p in re.findall(rb'data-probability="([0-9.e-]+)"', page.content)
+    ]
     assert shown == sorted(shown, reverse=True) and len(shown) == 50
     for lead in leads:
-        expected = "Hot" if lead.probability >= 0.7 else (
-            "Warm" if lead.probability >= 0.3 else "Cold")
+        expected = (
+            "Hot"
+            if lead.probability >= 0.7
+            else ("Warm" if lead.probability >= 0.3 else "Cold")
+        )
         assert lead.tier.name == expected
     assert {"Hot", "Cold"} <= {lead.tier.name for lead in leads}
     assert b'class="tier tier-hot"' in page.content
@@ -151,11 +176,17 @@ def test_a_later_file_of_new_leads_is_scored_by_the_active_model(
     new = tmp_path / "new_leads.csv"
     frame.drop(columns=["Converted"]).head(40).to_csv(new, index=False)
     dataset = upload(marketer_client, history)
-    marketer_client.post(reverse("datasets:mapping", args=[dataset.pk]), {
-        "target": "Converted", "positive": ["1"], "excluded": POST_CONTACT,
-    })
-    marketer_client.post(reverse("modeling:train", args=[dataset.pk]),
-                         {"algorithm": "logistic"})
+    marketer_client.post(
+        reverse("datasets:mapping", args=[dataset.pk]),
+        {
+            "target": "Converted",
+            "positive": ["1"],
+            "excluded": POST_CONTACT,
+        },
+    )
+    marketer_client.post(
+        reverse("modeling:train", args=[dataset.pk]), {"algorithm": "logistic"}
+    )
     run_jobs("training")
 
     with open(new, "rb") as handle:
@@ -191,8 +222,9 @@ def test_a_mapping_with_one_outcome_fails_with_a_reason(
     dataset.target_column, dataset.positive_values = "Outcome", ["won"]
     dataset.save()
 
-    marketer_client.post(reverse("modeling:train", args=[dataset.pk]),
-                         {"algorithm": "logistic"})
+    marketer_client.post(
+        reverse("modeling:train", args=[dataset.pk]), {"algorithm": "logistic"}
+    )
     run_jobs("training")
 
     run = TrainingRun.objects.latest("pk")

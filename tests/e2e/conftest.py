@@ -77,6 +77,13 @@ def is_local(url: str) -> bool:
     return parts.scheme in {"data", "blob", "about"} or parts.hostname in LOCAL_HOSTS
 
 
+def navigation_abort(request) -> bool:
+    """Return whether the browser itself dropped the page icon on navigating."""
+    return request.url.endswith("/favicon.svg") and "ERR_ABORTED" in str(
+        request.failure
+    )
+
+
 @pytest.fixture(scope="session")
 def browser() -> Browser:
     with sync_playwright() as playwright:
@@ -113,8 +120,12 @@ def page(browser, live_server, watch) -> Page:
     page.on("response", watch.on_response)
     page.on(
         "requestfailed",
-        lambda request: watch.problems.append(
-            f"request failed: {request.url} ({request.failure})"
+        lambda request: (
+            None
+            if navigation_abort(request)
+            else watch.problems.append(
+                f"request failed: {request.url} ({request.failure})"
+            )
         ),
     )
     yield page

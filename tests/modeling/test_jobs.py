@@ -32,8 +32,11 @@ def test_a_trained_version_records_where_it_came_from(mapped_dataset, run_jobs):
     assert version.is_active and len(version.checksum) == 64
     assert len(version.fingerprint) == 64
     assert version.library_versions["scikit-learn"]
-    assert version.target == {"column": "Converted", "positive": ["Yes"],
-                              "negative": ["No"]}
+    assert version.target == {
+        "column": "Converted",
+        "positive": ["Yes"],
+        "negative": ["No"],
+    }
     assert version.validation["kind"] == "stratified"
 
 

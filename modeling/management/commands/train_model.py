@@ -1,7 +1,8 @@
 import time
 
-from django.core.management.base import CommandError
 import django_rq
+from django.core.management.base import CommandError
+
 from datasets import intake
 from datasets.storing import dataset_from_path
 from leadscore_site.commands import LeadscoreCommand
@@ -20,14 +21,25 @@ class Command(LeadscoreCommand):
         super().add_arguments(parser)
         parser.add_argument("file")
         parser.add_argument("--target", required=True, help="the outcome column")
-        parser.add_argument("--positive", nargs="*", default=None,
-                            help="values meaning converted (default: proposed)")
+        parser.add_argument(
+            "--positive",
+            nargs="*",
+            default=None,
+            help="values meaning converted (default: proposed)",
+        )
         parser.add_argument("--exclude", nargs="*", default=[], metavar="COLUMN")
-        parser.add_argument("--include", nargs="*", default=[], metavar="COLUMN",
-                            help="keep a column the leakage check would leave out")
+        parser.add_argument(
+            "--include",
+            nargs="*",
+            default=[],
+            metavar="COLUMN",
+            help="keep a column the leakage check would leave out",
+        )
         parser.add_argument("--algorithm", choices=Algorithm.values, default="logistic")
         parser.add_argument(
-            "--time-order", default="", metavar="COLUMN|rows",
+            "--time-order",
+            default="",
+            metavar="COLUMN|rows",
             help="test on the newest leads, ordered by a date column or by row",
         )
         parser.add_argument("--timeout", type=int, default=3600)
@@ -36,20 +48,27 @@ class Command(LeadscoreCommand):
         dataset = dataset_from_path(options["file"])
         intake.inspect_upload(dataset)
         frame = intake.load_table(dataset)
-        missing = [c for c in options["exclude"] + options["include"]
-                   if c not in frame.columns]
+        missing = [
+            c for c in options["exclude"] + options["include"] if c not in frame.columns
+        ]
         if options["target"] not in frame.columns or missing:
             bad = missing or [options["target"]]
             raise CommandError(f"no column called {bad[0]!r} in {options['file']}")
         advice = intake.advise_mapping(
             dataset, frame, options["target"], options["positive"]
         )
-        excluded = {c: r for c, r in advice.excluded.items()
-                    if c not in options["include"]}
+        excluded = {
+            c: r for c, r in advice.excluded.items() if c not in options["include"]
+        }
         for column in options["exclude"]:
             excluded.setdefault(column, "Left out on the command line.")
-        intake.save_mapping(dataset, frame, target=options["target"],
-                            positive=advice.positive, excluded=excluded)
+        intake.save_mapping(
+            dataset,
+            frame,
+            target=options["target"],
+            positive=advice.positive,
+            excluded=excluded,
+        )
         order = ROW_ORDER if options["time_order"] == "rows" else options["time_order"]
         run = jobs.enqueue_training(
             dataset, algorithm=options["algorithm"], time_order=order
@@ -64,8 +83,8 @@ class Command(LeadscoreCommand):
             f"model version {result['model_version']} ({result['algorithm']})",
             f"rows trained: {result['rows_trained']:,}; rows left open: "
             f"{result['rows_open']:,}",
-            "metrics: " + ", ".join(
-                f"{k} {v:.3f}" for k, v in result["metrics"].items()),
+            "metrics: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in result["metrics"].items()),
             "excluded columns:",
             *(f"  {c}: {r}" for c, r in result["excluded"].items()),
             f"validation: {result['validation'].get('description', '')}",
@@ -116,5 +135,11 @@ def report(version: ModelVersion) -> dict:
     }
 
 
-METRICS = ("roc_auc", "accuracy", "baseline_accuracy", "pr_auc", "brier",
-           "shuffled_roc_auc")
+METRICS = (
+    "roc_auc",
+    "accuracy",
+    "baseline_accuracy",
+    "pr_auc",
+    "brier",
+    "shuffled_roc_auc",
+)
