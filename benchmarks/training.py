@@ -70,7 +70,15 @@ def plain_model(X: pd.DataFrame, algorithm: str):
     others = [c for c in X.columns if c not in numbers]
     prep = make_column_transformer(
         (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numbers),
-        (OneHotEncoder(handle_unknown="ignore", min_frequency=5), others),
+        (
+            OneHotEncoder(
+                handle_unknown="ignore",
+                min_frequency=5,
+                sparse_output=algorithm == "logistic",
+            ),
+            others,
+        ),
+        sparse_threshold=0.3 if algorithm == "logistic" else 0,
     )
     model = {
         "logistic": LogisticRegression(max_iter=2000),
@@ -112,7 +120,17 @@ def load(name: str) -> tuple[pd.DataFrame, pd.Series, dict]:
 
 
 def main() -> None:
-    names = [*FILES, "generated 100k x 40"]
+    """Usage: training.py [FILE_OR_'generated' ...] [--algorithms a,b]"""
+    args = sys.argv[1:]
+    algorithms = ALGORITHMS
+    if "--algorithms" in args:
+        at = args.index("--algorithms")
+        algorithms = tuple(args[at + 1].split(","))
+        args = args[:at] + args[at + 2 :]
+    names = ["generated 100k x 40" if a == "generated" else a for a in args] or [
+        *FILES,
+        "generated 100k x 40",
+    ]
     print(
         f"{'algorithm':10} {'AUC':>6} {'secs':>7} {'MiB':>6} | {'plain AUC':>9} "
         f"{'secs':>7} {'MiB':>6} | {'time x':>6} {'mem x':>6}"
@@ -120,7 +138,7 @@ def main() -> None:
     for name in names:
         frame, y, kinds = load(name)
         X_plain = prepare_features(frame, kinds)
-        for algorithm in ALGORITHMS:
+        for algorithm in algorithms:
             trained, secs, mib = measure(
                 partial(train_and_evaluate, frame, y, kinds, algorithm)
             )

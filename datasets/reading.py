@@ -167,7 +167,7 @@ def detect_encoding(head: bytes) -> str:
 def _decodes(head: bytes, encoding: str) -> bool:
     try:
         _decode_head(head, encoding)
-    except UnicodeDecodeError:
+    except UnicodeError:
         return False
     return True
 
@@ -242,7 +242,7 @@ def _read_csv(
 def _decode_sample(head: bytes, encoding: str) -> str:
     try:
         text = _decode_head(head, encoding)
-    except (UnicodeDecodeError, LookupError) as error:
+    except (UnicodeError, LookupError) as error:
         raise DatasetError(
             f"The file could not be read as {encoding}. Choose another encoding, "
             "or leave it on automatic, and try again."

@@ -10,6 +10,7 @@ import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
+from datasets.errors import DatasetError
 from routing.models import Lead
 
 logger = logging.getLogger(__name__)
@@ -53,16 +54,14 @@ def import_outcomes(data: bytes) -> OutcomeImport:
     `outcome` columns, and optionally `date` (when it was won or lost; today
     when blank); return what was updated and what was not."""
     rows = csv.DictReader(io.StringIO(data.decode("utf-8-sig", errors="replace")))
-    result, wanted = OutcomeImport(), {}
-    for number, row in enumerate(rows, start=2):
-        key = (row.get("external_id") or row.get("lead_id") or "").strip()
-        outcome = read_outcome_value(row.get("outcome") or "")
-        date_text = row.get("date") or row.get("outcome_date") or ""
-        when = read_outcome_date(date_text)
-        if not key or outcome is None or (date_text.strip() and when is None):
-            result.bad_rows.append(number)
-        else:
-            wanted[key] = (outcome, when)
+    result = OutcomeImport()
+    try:
+        wanted = _wanted_outcomes(rows, result)
+    except csv.Error:
+        raise DatasetError(
+            "This file is not a readable CSV of outcomes. Save it as CSV with "
+            "the columns external_id and outcome, and upload it again."
+        ) from None
     with transaction.atomic():
         for key, (outcome, when) in wanted.items():
             leads = Lead.objects.filter(external_id=key)
@@ -77,6 +76,21 @@ def import_outcomes(data: bytes) -> OutcomeImport:
     return result
 
 
+def _wanted_outcomes(rows: csv.DictReader, result: OutcomeImport) -> dict:
+    """Return {lead key: (outcome, date)}, noting unreadable rows on result."""
+    wanted = {}
+    for number, row in enumerate(rows, start=2):
+        key = (row.get("external_id") or row.get("lead_id") or "").strip()
+        outcome = read_outcome_value(row.get("outcome") or "")
+        date_text = row.get("date") or row.get("outcome_date") or ""
+        when = read_outcome_date(date_text)
+        if not key or outcome is None or (date_text.strip() and when is None):
+            result.bad_rows.append(number)
+        else:
+            wanted[key] = (outcome, when)
+    return wanted
+
+
 def outcome_history() -> pd.DataFrame:
     """Return leads with a known outcome as a lead history to retrain on.
 
@@ -85,8 +99,11 @@ def outcome_history() -> pd.DataFrame:
     """
     leads = Lead.objects.exclude(outcome="").only("external_id", "fields", "outcome")
     rows = [
-        {"external_id": lead.external_id, **lead.fields,
-         "Converted": "Yes" if lead.outcome == "won" else "No"}
+        {
+            "external_id": lead.external_id,
+            **lead.fields,
+            "Converted": "Yes" if lead.outcome == "won" else "No",
+        }
         for lead in leads.iterator(chunk_size=2000)
     ]
     return pd.DataFrame(rows)

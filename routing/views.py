@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from datasets.errors import DatasetError
 from datasets.models import Dataset
 from datasets.views import create_dataset
 from modeling.models import ModelVersion
@@ -116,7 +117,10 @@ def upload_outcomes(request: HttpRequest) -> HttpResponse:
     form = forms.OutcomeUploadForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        result = import_outcomes(form.cleaned_data["file"].read())
+        try:
+            result = import_outcomes(form.cleaned_data["file"].read())
+        except DatasetError as error:
+            form.add_error("file", str(error))
     context = {
         "form": form,
         "result": result,

@@ -295,3 +295,11 @@ def test_text_column_needing_no_change_is_kept_as_parsed(tmp_path):
     assert result.frame["id"].tolist() == ["L1", "L2", "L3"]
     assert result.frame["id"].dtype == "str"
     assert result.distinct["id"].counts.tolist() == [1, 1, 1]
+
+
+def test_an_encoding_override_that_does_not_fit_gets_a_plain_message(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("Source,Converted\nWeb,yes\nAd,no\n", encoding="utf-8")
+
+    with pytest.raises(DatasetError, match="could not be read as utf-16"):
+        read_table(path, ReadOptions(encoding="utf-16"))

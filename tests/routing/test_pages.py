@@ -277,3 +277,13 @@ def test_pages_render(admin_client, api, version):
         "tokens",
     ):
         assert admin_client.get(reverse(f"routing:{name}")).status_code == 200, name
+
+
+def test_an_image_uploaded_as_outcomes_gets_a_plain_message(marketer_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    image = SimpleUploadedFile("outcomes.csv", b"\x89PNG\r\n\x1a\n\x00\x00\rIHDR\x00")
+    page = marketer_client.post(reverse("routing:outcomes"), {"file": image})
+
+    assert page.status_code == 200
+    assert b"not a readable CSV of outcomes" in page.content
