@@ -17,7 +17,10 @@ KINDS = {
 
 def messy_frame(n: int) -> pd.DataFrame:
     rng = np.random.default_rng(0)
-    pick = lambda values: [values[i] for i in rng.integers(0, len(values), n)]  # noqa: E731
+
+    def pick(values: list) -> list:
+        return [values[i] for i in rng.integers(0, len(values), n)]
+
     return pd.DataFrame(
         {
             "n": pick(["1", " 2.5 ", "x", None, "", "1e3", 7, np.nan]),
