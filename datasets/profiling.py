@@ -164,13 +164,15 @@ def _is_yes_no(uniques: np.ndarray) -> bool:
 
 def _is_identifier(name: str, values: _Values) -> bool:
     share = len(values.uniques) / values.filled
+    sample = values.uniques[:200]
+    if values.numeric and not np.all(np.mod(sample.astype(float), 1) == 0):
+        return False  # measurements with decimals, whatever the column's name
     if share >= ID_DISTINCT_SHARE and ID_NAME_RE.search(_words(name)):
         return True
     # Without a telling name, ask for more rows and near-total uniqueness,
     # since a small table makes every column look unique.
     if values.filled < 20 or share < 0.99:
         return False
-    sample = values.uniques[:200]
     if values.numeric:
         integral = np.all(np.mod(sample.astype(float), 1) == 0)
         return bool(integral and share == 1.0 and values.filled >= 100)

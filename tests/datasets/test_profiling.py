@@ -136,3 +136,12 @@ def test_x_education_counts_from_reading_give_the_same_profiles(x_education_csv)
     read = read_table(x_education_csv)
 
     assert profile_columns(read.frame, read.distinct) == profile_columns(read.frame)
+
+
+def test_a_measurement_with_decimals_is_never_an_identifier():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"Score number": rng.normal(size=500)})
+
+    [profile] = profile_columns(frame)
+
+    assert profile.kind == "number" and profile.excluded_reason is None
