@@ -3,6 +3,8 @@
 import logging
 import os
 import socket
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import django_rq
@@ -372,3 +374,34 @@ def rescore_all_job(version_id: int) -> int:
     from modeling.rescoring import rescore_open_leads
 
     return rescore_open_leads(ModelVersion.objects.get(pk=version_id))
+
+
+# How long a worker gets to pick up a run before a waiting command runs it.
+WORKER_GRACE_SECONDS = 3.0
+POLL_SECONDS = 0.5
+
+
+def wait_for_run(
+    run: TrainingRun, perform: Callable[[int], object], *, timeout: int
+) -> TrainingRun:
+    """Wait for a worker to finish the run; if none takes its job within a few
+    seconds, take the job back from the queue and `perform` it here.
+
+    The shell commands use this, so they finish whether or not a worker runs.
+    """
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        run.refresh_from_db()
+        if run.is_finished:
+            return run
+        idle = time.monotonic() - started > WORKER_GRACE_SECONDS
+        if idle and run.status == TrainingRun.Status.QUEUED and _take_back(run):
+            perform(run.pk)
+            continue
+        time.sleep(POLL_SECONDS)
+    raise TrainingError(f"Training run {run.pk} did not finish in {timeout}s.")
+
+
+def _take_back(run: TrainingRun) -> bool:
+    """Remove the run's job from its queue; True if no worker had it yet."""
+    return bool(django_rq.get_queue(QUEUE).remove(run.job_id))

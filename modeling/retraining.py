@@ -13,12 +13,10 @@ import pandas as pd
 
 from datasets.intake import load_table, outcome_of
 from datasets.models import Dataset
-from modeling.artifacts import library_versions, save_pipeline
-from modeling.drift import reference_profile
 from modeling.errors import TrainingError
 from modeling.models import ModelVersion, TrainingRun
-from modeling.runs import feature_kinds, fingerprint, tier_thresholds
-from modeling.training import TrainedModel, split_by_outcome, train_and_evaluate
+from modeling.runs import feature_kinds, store_version, tier_thresholds
+from modeling.training import split_by_outcome, train_and_evaluate
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +138,7 @@ def train_challenger(run: TrainingRun, champion: ModelVersion | None) -> ModelVe
         progress=run.report_progress,
     )
     run.report_progress(92, "Comparing with the model in use")
-    version = save_version(
+    version = store_version(
         run,
         trained,
         data.frame.iloc[learn],
@@ -168,45 +166,3 @@ def train_challenger(run: TrainingRun, champion: ModelVersion | None) -> ModelVe
         data.n_feedback,
     )
     return version
-
-
-def save_version(
-    run: TrainingRun,
-    trained: TrainedModel,
-    frame: pd.DataFrame,
-    y: pd.Series,
-    kinds: dict[str, str],
-    *,
-    seconds: float,
-) -> ModelVersion:
-    """Store the trained model as a version that is not (yet) in use."""
-    dataset = run.dataset
-    name, checksum = save_pipeline(trained.model)
-    return ModelVersion.objects.create(
-        run=run,
-        dataset=dataset,
-        algorithm=trained.algorithm,
-        feature_columns=list(kinds),
-        column_kinds=kinds,
-        target={
-            "column": dataset.target_column,
-            "positive": dataset.positive_values,
-            "negative": dataset.negative_values,
-        },
-        excluded=dataset.excluded,
-        metrics=trained.metrics | {"fit_seconds": seconds},
-        importances=trained.importances,
-        baseline_row=trained.baseline_row,
-        holdout=trained.holdout,
-        validation=trained.validation,
-        segments=trained.segments,
-        curves=trained.curves,
-        candidates=trained.candidates,
-        fingerprint=fingerprint(frame, y),
-        n_trained=len(frame),
-        n_open=0,
-        artifact=name,
-        checksum=checksum,
-        library_versions=library_versions(),
-        reference=reference_profile(frame, kinds, trained.holdout["proba"]),
-    )

@@ -9,10 +9,11 @@ import pandas as pd
 from datasets.intake import load_table, outcome_of
 from datasets.models import Dataset
 from modeling.artifacts import library_versions, save_pipeline
+from modeling.drift import reference_profile
 from modeling.errors import TrainingError
 from modeling.features import usable_columns
 from modeling.models import ROW_ORDER, ModelVersion, TrainingRun
-from modeling.training import split_by_outcome, train_and_evaluate
+from modeling.training import TrainedModel, split_by_outcome, train_and_evaluate
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +78,39 @@ def train_version(run: TrainingRun) -> ModelVersion:
     )
 
     run.report_progress(95, "Saving the model")
-    name, checksum = save_pipeline(trained.model)
     seconds = time.monotonic() - started
-    version = ModelVersion.objects.create(
+    version = store_version(
+        run, trained, labelled, y, kinds, seconds=seconds, n_open=len(open_rows)
+    )
+    version.activate()
+    logger.info(
+        "TrainingRun %s: model %s, AUC %.3f in %.0fs",
+        run.pk,
+        version.pk,
+        trained.metrics["roc_auc"],
+        seconds,
+    )
+    return version
+
+
+def store_version(
+    run: TrainingRun,
+    trained: TrainedModel,
+    frame: pd.DataFrame,
+    y: pd.Series,
+    kinds: dict[str, str],
+    *,
+    seconds: float,
+    n_open: int = 0,
+) -> ModelVersion:
+    """Store a trained model as a version, not (yet) in use.
+
+    `frame` and `y` are the rows it learned from: their fingerprint and
+    distributions (the reference for drift) are kept with it.
+    """
+    dataset = run.dataset
+    name, checksum = save_pipeline(trained.model)
+    return ModelVersion.objects.create(
         run=run,
         dataset=dataset,
         algorithm=trained.algorithm,
@@ -99,22 +130,14 @@ def train_version(run: TrainingRun) -> ModelVersion:
         segments=trained.segments,
         curves=trained.curves,
         candidates=trained.candidates,
-        fingerprint=fingerprint(labelled, y),
-        n_trained=len(labelled),
-        n_open=len(open_rows),
+        fingerprint=fingerprint(frame, y),
+        n_trained=len(frame),
+        n_open=n_open,
         artifact=name,
         checksum=checksum,
         library_versions=library_versions(),
+        reference=reference_profile(frame, kinds, trained.holdout["proba"]),
     )
-    version.activate()
-    logger.info(
-        "TrainingRun %s: model %s, AUC %.3f in %.0fs",
-        run.pk,
-        version.pk,
-        trained.metrics["roc_auc"],
-        seconds,
-    )
-    return version
 
 
 def tier_thresholds() -> dict[str, float]:

@@ -38,6 +38,8 @@ def test_a_trained_version_records_where_it_came_from(mapped_dataset, run_jobs):
         "negative": ["No"],
     }
     assert version.validation["kind"] == "stratified"
+    # Drift is measured against the rows it learned from, kept at training.
+    assert set(version.reference["columns"]) == set(version.feature_columns)
 
 
 def test_a_cancelled_run_leaves_the_active_model_in_place(mapped_dataset, run_jobs):

@@ -319,7 +319,7 @@ def run_command(*args: str) -> tuple[int, str, str]:
 def test_the_retrain_command_prints_challenger_and_champion_and_can_promote(
     new_leads, admin_client, champion, monkeypatch
 ):
-    monkeypatch.setattr("modeling.management.commands.retrain.WORKER_GRACE_SECONDS", 0)
+    monkeypatch.setattr("modeling.jobs.WORKER_GRACE_SECONDS", 0)
     record_all_outcomes(new_leads, admin_client)
 
     code, out, _ = run_command("retrain", "--promote", "--json")

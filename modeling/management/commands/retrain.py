@@ -1,14 +1,7 @@
-import time
-
 from django.core.management.base import CommandError
 
 from leadscore_site.commands import LeadscoreCommand
 from modeling import jobs
-from modeling.management.commands.train_model import (
-    POLL_SECONDS,
-    WORKER_GRACE_SECONDS,
-    take_back,
-)
 from modeling.models import ModelVersion, TrainingRun
 
 COMPARED = ("roc_auc", "calibration_error", "brier", "lift_top_10", "n")
@@ -32,7 +25,7 @@ class Command(LeadscoreCommand):
     def run(self, **options) -> dict:
         champion = ModelVersion.active()
         run = jobs.enqueue_retrain(trigger="shell", promote=options["promote"])
-        run = wait_for(run, options["timeout"])
+        run = jobs.wait_for_run(run, jobs.retrain_model_job, timeout=options["timeout"])
         if run.status != TrainingRun.Status.SUCCEEDED:
             raise CommandError(run.error or "retraining did not finish")
         return report(run.version, champion)
@@ -52,22 +45,6 @@ class Command(LeadscoreCommand):
         )
         lines.append(f"active model: version {result['active']}")
         return "\n".join(lines)
-
-
-def wait_for(run: TrainingRun, timeout: int) -> TrainingRun:
-    """Wait for a worker to finish the retraining, or run it here if none
-    takes the job within a few seconds."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        run.refresh_from_db()
-        if run.is_finished:
-            return run
-        idle = time.monotonic() - started > WORKER_GRACE_SECONDS
-        if idle and run.status == TrainingRun.Status.QUEUED and take_back(run):
-            jobs.retrain_model_job(run.pk)
-            continue
-        time.sleep(POLL_SECONDS)
-    raise CommandError(f"retraining run {run.pk} did not finish in {timeout}s")
 
 
 def report(challenger: ModelVersion, champion: ModelVersion | None) -> dict:

@@ -1,6 +1,3 @@
-import time
-
-import django_rq
 from django.core.management.base import CommandError
 
 from datasets import intake
@@ -8,10 +5,6 @@ from datasets.storing import dataset_from_path
 from leadscore_site.commands import LeadscoreCommand
 from modeling import jobs
 from modeling.models import ROW_ORDER, Algorithm, ModelVersion, TrainingRun
-
-POLL_SECONDS = 0.5
-# How long a worker gets to pick up the job before the command runs it.
-WORKER_GRACE_SECONDS = 3.0
 
 
 class Command(LeadscoreCommand):
@@ -73,7 +66,7 @@ class Command(LeadscoreCommand):
         run = jobs.enqueue_training(
             dataset, algorithm=options["algorithm"], time_order=order
         )
-        run = wait_for(run, options["timeout"])
+        run = jobs.wait_for_run(run, jobs.train_model_job, timeout=options["timeout"])
         if run.status != TrainingRun.Status.SUCCEEDED:
             raise CommandError(run.error or "training did not finish")
         return report(run.version)
@@ -94,27 +87,6 @@ class Command(LeadscoreCommand):
             *(f"  {s['text']}" for s in result["segments"]),
         ]
         return "\n".join(lines)
-
-
-def wait_for(run: TrainingRun, timeout: int) -> TrainingRun:
-    """Wait for a worker to finish the run; if none takes the job within a
-    few seconds, take it back from the queue and run it here."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        run.refresh_from_db()
-        if run.is_finished:
-            return run
-        idle = time.monotonic() - started > WORKER_GRACE_SECONDS
-        if idle and run.status == TrainingRun.Status.QUEUED and take_back(run):
-            jobs.train_model_job(run.pk)
-            continue
-        time.sleep(POLL_SECONDS)
-    raise CommandError(f"training run {run.pk} did not finish in {timeout}s")
-
-
-def take_back(run: TrainingRun) -> bool:
-    """Remove the run's job from the queue; True if no worker had it yet."""
-    return bool(django_rq.get_queue(jobs.QUEUE).remove(run.job_id))
 
 
 def report(version: ModelVersion) -> dict:
