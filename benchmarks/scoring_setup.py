@@ -11,6 +11,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("BENCH_DIR", "/tmp/leadscore-bench"))
+# A throw-away PostgreSQL database to use instead of a SQLite file; every
+# table in it is dropped first.
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}"
+)
 DATA = Path(os.environ.get("LEADSCORE_DATA_DIR", REPO.parent / "shared" / "data"))
 POST_CONTACT = [
     "Tags",
@@ -31,11 +36,14 @@ def bench_environment() -> dict[str, str]:
     """Return the environment every benchmark process runs with."""
     return {
         "DJANGO_SETTINGS_MODULE": "leadscore_site.settings",
-        "DATABASE_URL": f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}",
+        "DATABASE_URL": DATABASE_URL,
         "MEDIA_ROOT": str(BENCH_DIR / "media"),
-        "REDIS_URL": "redis://127.0.0.1:6379/14",
+        # Set BENCH_REDIS_URL to keep clear of Redis databases others use.
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
         "LOG_LEVEL": "WARNING",
         "DEBUG": "false",
+        # The load is one token; the default 600/min would answer most with 429.
+        "API_RATE_LIMIT": "1000000/min",
         "SECRET_KEY": "benchmark-only",
         # Benchmarks deliver to a receiver on this machine.
         "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
@@ -50,13 +58,19 @@ def setup_django() -> None:
     django.setup()
 
 
-def prepare() -> str:
-    """Migrate, train the X Education model, add rules; return a new token."""
+def prepare(webhook_url: str = "") -> str:
+    """Migrate, train the X Education model, add rules; return a new token.
+
+    With `webhook_url`, every tier also posts each scored lead there.
+    """
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    (BENCH_DIR / "bench.sqlite3").unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        (BENCH_DIR / f"bench.sqlite3{suffix}").unlink(missing_ok=True)
     setup_django()
+    import django_rq
     from django.core.files.base import ContentFile
     from django.core.management import call_command
+    from django.db import connection
 
     from datasets import intake
     from datasets.models import Dataset
@@ -65,6 +79,9 @@ def prepare() -> str:
     from routing.models import RoutingRule, Tier
     from routing.tokens import create_token
 
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     call_command("migrate", verbosity=0)
     content = (DATA / "x_education_leads.csv").read_bytes()
     dataset = Dataset.objects.create(
@@ -84,8 +101,13 @@ def prepare() -> str:
     # Every lead triggers routing (a queued job), as in production with rules.
     for tier in Tier.objects.ordered():
         RoutingRule.objects.create(tier=tier, kind="call_queue")
+        if webhook_url:
+            RoutingRule.objects.create(tier=tier, kind="webhook", url=webhook_url)
+    # Jobs a previous run left in the benchmark's Redis database would be
+    # delivered to this run's receiver.
+    django_rq.get_queue("delivery").empty()
     return create_token("benchmark")[1]
 
 
 if __name__ == "__main__":
-    print(prepare())
+    print(prepare(*sys.argv[1:2]))

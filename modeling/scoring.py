@@ -31,6 +31,42 @@ def pipeline_for(version: ModelVersion) -> Pipeline:
     )
 
 
+# What scoring reads of a version. The large JSON columns (hold-out scores,
+# curves, drift reference) stay in the database: reading them took longer
+# than scoring a lead.
+SCORING_FIELDS = (
+    "algorithm",
+    "feature_columns",
+    "column_kinds",
+    "baseline_row",
+    "artifact",
+    "checksum",
+    "library_versions",
+)
+
+
+def active_scoring_version() -> ModelVersion | None:
+    """Return the active version with the fields scoring reads, or None.
+
+    One small query says which version is active, so a promotion or a
+    rollback counts from the next request on; the row itself is read once per
+    process, since nothing scoring reads changes after training.
+    """
+    key = (
+        ModelVersion.objects.filter(is_active=True)
+        .values_list("pk", "artifact", "checksum")
+        .first()
+    )
+    return None if key is None else _scoring_version(*key)
+
+
+@lru_cache(maxsize=4)
+def _scoring_version(pk: int, artifact: str, checksum: str) -> ModelVersion:
+    # Keyed by the artifact too: a test database hands out an id again after
+    # its rollback, and the key must then miss.
+    return ModelVersion.objects.only(*SCORING_FIELDS).get(pk=pk)
+
+
 # A file with fewer of the model's columns than this share is refused: its
 # scores would all be the same guess, however confident they look.
 MIN_SHARED_COLUMNS = 0.5
@@ -66,3 +102,17 @@ def predict_leads(
         proba = pipeline.predict_proba(X)[:, 1]
         reasons = [[] for _ in range(len(X))]
     return pd.DataFrame({"probability": proba, "reasons": reasons}, index=frame.index)
+
+
+def warm_up() -> None:
+    """Load the active model into this process and score its typical lead.
+
+    A web worker calls this before its first request, which would otherwise
+    wait for the model file to load and for scikit-learn's first call.
+    """
+    try:
+        version = active_scoring_version()
+        if version is not None:
+            predict_leads(version, pd.DataFrame([version.baseline_row]))
+    except Exception:  # a worker without a model still serves every page
+        logger.exception("Warming the active model up failed")

@@ -86,12 +86,19 @@ def check_lead(lead: object, kinds: dict[str, str], *, partial: bool = False):
         raise LeadInputError("The lead has no fields.", code="invalid_lead")
     external_id = _text_id(lead.get(EXTERNAL_ID), EXTERNAL_ID)
     owner = _text_id(lead.get(OWNER), OWNER)
-    fields = {k: v for k, v in lead.items() if k not in RESERVED}
-    for name, value in fields.items():
-        if name in kinds:
-            fields[name] = check_value(name, value, kinds[name])
-    missing = [] if partial else [c for c in kinds if _is_blank(fields.get(c))]
-    ignored = [name for name in fields if name not in kinds]
+    # One pass over the fields: a batch of 1,000 leads has some 30,000.
+    fields, ignored = {}, []
+    for name, value in lead.items():
+        if name in RESERVED:
+            continue
+        kind = kinds.get(name)
+        if kind is None:
+            ignored.append(name)
+            fields[name] = value
+        else:
+            fields[name] = check_value(name, value, kind)
+    # Checked values are None when blank.
+    missing = [] if partial else [c for c in kinds if fields.get(c) is None]
     return IncomingLead(fields, external_id, owner, ignored, missing)
 
 
@@ -99,12 +106,13 @@ def check_value(name: str, value: object, kind: str) -> object:
     """Return the value if it fits the column's kind, else raise naming it."""
     if _is_blank(value):
         return None
+    # Categories first: most of a lead's fields are.
+    if kind in CATEGORY_KINDS and isinstance(value, (str, int, float, bool)):
+        return _yes_no(value) if isinstance(value, bool) else value
     if kind in NUMERIC_KINDS and _is_number(value):
         return float(value) if isinstance(value, str) else value
     if kind in DATE_KINDS and isinstance(value, str) and _is_date(value):
         return value
-    if kind in CATEGORY_KINDS and isinstance(value, (str, int, float, bool)):
-        return _yes_no(value) if isinstance(value, bool) else value
     expected = {"number": "a number", "date": "a date such as 2026-05-31"}
     raise LeadInputError(
         f'Field "{name}" must be {expected.get(kind, "text")}, not {value!r}.',
