@@ -1,6 +1,7 @@
 """What the scoring API returns: plain dicts built from stored rows."""
 
 from modeling.models import ModelVersion
+from modeling.scoring import active_scoring_version
 from routing.api_errors import ApiError
 from routing.intake import IncomingLead
 from routing.models import Lead, Score, Tier
@@ -15,7 +16,7 @@ KIND_NAMES = {
 
 def active_version() -> ModelVersion:
     """Return the active model, or raise the API's 503 saying what to do."""
-    version = ModelVersion.active()
+    version = active_scoring_version()
     if version is None:
         raise ApiError(
             "No model is trained yet, so leads cannot be scored. Train one in "
@@ -75,6 +76,7 @@ def lead_record(lead: Lead) -> dict:
         "tier": tier_of(lead.tier),
         "reasons": lead.reasons,
         "outcome": lead.outcome,
+        "outcome_at": lead.outcome_at,
         "history": [
             {
                 "probability": round(s.probability, 4),
@@ -88,9 +90,9 @@ def lead_record(lead: Lead) -> dict:
 
 
 def find_lead(external_id: str) -> Lead:
-    """Return the API lead with this external ID, or raise a 404."""
+    """Return the lead with this external ID, sent or uploaded, or a 404."""
     lead = (
-        Lead.objects.filter(external_id=external_id, dataset=None)
+        Lead.objects.filter(external_id=external_id)
         .select_related("tier")
         .order_by("-pk")
         .first()

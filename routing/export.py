@@ -31,9 +31,16 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
             # Read as numbers, written back as the whole numbers they were.
             escaped[column] = values.astype("Int64")
         elif not pd.api.types.is_numeric_dtype(values):
-            escaped[column] = values.map(escape_formula)
+            escaped[column] = _escape_text(values)
     escaped.columns = [escape_formula(str(c)) for c in escaped.columns]
     return escaped
+
+
+def _escape_text(values: pd.Series) -> pd.Series:
+    # Each distinct value is checked once: a million-row file has few.
+    risky = {v: escape_formula(v) for v in pd.unique(values.dropna())}
+    risky = {v: safe for v, safe in risky.items() if safe is not v}
+    return values.replace(risky) if risky else values
 
 
 def score_frame(frame: pd.DataFrame, version: ModelVersion) -> pd.DataFrame:

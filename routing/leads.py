@@ -3,8 +3,10 @@
 import logging
 import math
 from collections.abc import Callable
+from datetime import datetime
 from typing import IO
 
+import numpy as np
 import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -13,7 +15,7 @@ from django.utils import timezone
 
 from datasets.models import Dataset
 from modeling.models import ModelVersion
-from modeling.scoring import check_columns, predict_leads
+from modeling.scoring import predict_leads
 from routing.export import scored_rows, write_scored_csv
 from routing.intake import OWNER, IncomingLead
 from routing.models import Lead, Score, Tier
@@ -22,8 +24,11 @@ from routing.tiers import assign_tier
 logger = logging.getLogger(__name__)
 
 BATCH = 2000
-# Rows scored, stored and written at a time when scoring a file.
-FILE_CHUNK = 10_000
+# Rows one scoring job takes from an upload: few enough to bound a worker's
+# memory, enough that loading the model for each job costs little.
+FILE_CHUNK = 50_000
+# Rows scored, stored and written at a time within a job.
+STEP_ROWS = 10_000
 
 
 def score_and_store(
@@ -67,31 +72,57 @@ def score_and_store(
     return len(leads)
 
 
-def score_file(
+def forget_unnamed_leads(dataset: Dataset) -> None:
+    """Delete the leads an earlier scoring of this upload stored without an
+    external ID; those with one are found again and updated in place."""
+    Lead.objects.filter(dataset=dataset, external_id="").delete()
+
+
+def rows_to_store(frame: pd.DataFrame, id_column: str | None) -> np.ndarray:
+    """Return which rows become leads: every row but those whose external ID
+    comes again further down (that later row is the lead's latest record)."""
+    ids = pd.Series(_external_ids(frame, id_column), dtype=object)
+    return ~(ids.duplicated(keep="last") & (ids != "")).to_numpy()
+
+
+def score_chunk(
     frame: pd.DataFrame,
     version: ModelVersion,
     out: IO[str],
     *,
     dataset: Dataset,
-    progress: Callable[[int], None] = lambda n: None,
-    chunk_rows: int = FILE_CHUNK,
+    first_row: int = 0,
+    store: np.ndarray | None = None,
+    progress: Callable[[int], None] = lambda n_rows: None,
 ) -> int:
-    """Score an upload chunk by chunk: store each lead, write each row to `out`
-    with probability, tier and reasons appended; return the count.
+    """Score rows of an upload, store them as leads, and write each row to
+    `out` with probability, tier and reasons appended; return the count.
 
-    Chunks bound the memory the reasons need, and let `progress` move.
+    `first_row` is the rows' position in the upload (the first chunk writes
+    the header), `store` says which rows become leads (rows_to_store), and
+    `progress` hears how many rows each step scored. A row whose external
+    ID is already known updates and rescores that lead: its non-blank values
+    replace the stored ones, and fields it lacks (such as answers sent later
+    through the API) are kept and count in the score.
     """
-    check_columns(version, list(frame.columns))
     tiers = Tier.objects.ordered()
     id_column = identifier_column(dataset)
-    Lead.objects.filter(dataset=dataset).delete()
-    for start in range(0, len(frame), chunk_rows):
-        chunk = frame.iloc[start : start + chunk_rows]
-        scored = predict_leads(version, chunk)
-        _store_chunk(chunk, scored, version, tiers, dataset, start, id_column)
-        write_scored_csv(scored_rows(chunk, scored, tiers), out, header=start == 0)
-        progress(min(start + chunk_rows, len(frame)))
-    logger.info("Dataset %s: scored %s rows in chunks", dataset.pk, len(frame))
+    store = rows_to_store(frame, id_column) if store is None else store
+    for start in range(0, len(frame), STEP_ROWS):
+        rows = frame.iloc[start : start + STEP_ROWS]
+        scored = _score_and_save(
+            rows,
+            version,
+            dataset,
+            ids=_external_ids(rows, id_column),
+            first_row=first_row + start,
+            store=store[start : start + STEP_ROWS],
+            tiers=tiers,
+        )
+        header = first_row + start == 0
+        write_scored_csv(scored_rows(rows, scored, tiers), out, header=header)
+        progress(len(rows))
+    logger.info("Dataset %s: scored %s rows", dataset.pk, len(frame))
     return len(frame)
 
 
@@ -103,35 +134,103 @@ def identifier_column(dataset: Dataset) -> str | None:
     return None
 
 
-def _store_chunk(chunk, scored, version, tiers, dataset, start, id_column) -> None:
-    leads = [
-        Lead(
-            dataset=dataset,
-            row_number=start + position + 1,
-            external_id=_external_id(row, id_column),
-            fields=_plain_fields(row),
-            probability=float(proba),
-            tier=assign_tier(proba, tiers),
-            model_version=version,
-            reasons=reasons,
-            source=dataset.original_name,
-        )
-        for position, (row, proba, reasons) in enumerate(
-            zip(chunk.to_dict("records"), scored["probability"], scored["reasons"])
+def _external_ids(frame: pd.DataFrame, id_column: str | None) -> list[str]:
+    if id_column is None or id_column not in frame:
+        return [""] * len(frame)
+    return [_id_text(value) for value in frame[id_column].tolist()]
+
+
+def _upload_fields(
+    rows: pd.DataFrame, ids: list[str]
+) -> tuple[list[dict], dict[int, Lead]]:
+    """Return each row's fields to store, and the known lead of each row
+    that has one (by position); a known lead's fields are merged in."""
+    fields = [_plain_fields(row) for row in rows.to_dict("records")]
+    by_id = _known_leads(set(ids) - {""})
+    known = {i: by_id[ext] for i, ext in enumerate(ids) if ext in by_id}
+    for i, lead in known.items():
+        given = {k: v for k, v in fields[i].items() if v is not None}
+        fields[i] = {**lead.fields, **given}
+    return fields, known
+
+
+def _score_with_known_fields(
+    version: ModelVersion, rows: pd.DataFrame, fields: list[dict], known: dict
+) -> pd.DataFrame:
+    """Return predict_leads' results for the rows; a known lead whose stored
+    fields fill in a model column the row leaves blank is scored on its
+    merged fields instead, as the API would score it."""
+    scored = predict_leads(version, rows)
+    own = rows.to_dict("records") if known else []
+    fuller = [
+        i
+        for i in known
+        if any(
+            _is_blank(own[i].get(c)) and fields[i].get(c) is not None
+            for c in version.feature_columns
         )
     ]
-    Lead.objects.bulk_create(leads, batch_size=BATCH)
-    scores = Score.objects.bulk_create([_score_of(lead) for lead in leads])
-    if dataset.purpose == Dataset.Purpose.NEW_LEADS:
-        # New leads get their tier's follow-up like leads from the API; the
-        # open leads of a history are only ranked, never contacted in bulk.
-        from routing.deliveries import route_scores  # deliveries import this
+    if not fuller:
+        return scored
+    again = predict_leads(version, pd.DataFrame([fields[i] for i in fuller]))
+    proba = scored["probability"].to_numpy(copy=True)
+    reasons = scored["reasons"].tolist()
+    for i, p, r in zip(fuller, again["probability"], again["reasons"]):
+        proba[i], reasons[i] = p, r
+    return pd.DataFrame({"probability": proba, "reasons": reasons}, index=rows.index)
 
-        route_scores(scores)
+
+def _score_and_save(
+    rows: pd.DataFrame,
+    version: ModelVersion,
+    dataset: Dataset,
+    *,
+    ids: list[str],
+    first_row: int,
+    store: np.ndarray,
+    tiers: list[Tier],
+) -> pd.DataFrame:
+    """Score the rows, save those to store as leads (known ones updated),
+    and return predict_leads' results for every row."""
+    fields, known = _upload_fields(rows, ids)
+    scored = _score_with_known_fields(version, rows, fields, known)
+
+    now, leads = timezone.now(), []
+    probas, reasons = scored["probability"].tolist(), scored["reasons"].tolist()
+    for i in np.flatnonzero(store).tolist():
+        lead = known.get(i) or Lead(external_id=ids[i])
+        lead.dataset, lead.source = dataset, dataset.original_name
+        lead.row_number, lead.fields = first_row + i + 1, fields[i]
+        lead.probability, lead.reasons = probas[i], reasons[i]
+        lead.tier, lead.model_version = assign_tier(probas[i], tiers), version
+        lead.scored_at = now
+        leads.append(lead)
+    _save_upload_leads(leads, dataset)
+    return scored
+
+
+def _save_upload_leads(leads: list[Lead], dataset: Dataset) -> None:
+    new = [lead for lead in leads if lead.pk is None]
+    old = [lead for lead in leads if lead.pk is not None]
+    with transaction.atomic():
+        Lead.objects.bulk_create(new, batch_size=BATCH)
+        if old:
+            Lead.objects.bulk_update(old, UPLOADED_FIELDS, batch_size=BATCH)
+        scores = [_score_of(lead) for lead in leads]
+        Score.objects.bulk_create(scores, batch_size=BATCH)
+        if dataset.purpose == Dataset.Purpose.NEW_LEADS:
+            # New leads get their tier's follow-up like leads from the API;
+            # the open leads of a history are only ranked, never contacted.
+            from routing.deliveries import route_scores  # deliveries import this
+
+            route_scores(scores)
 
 
 def _external_id(row: dict, id_column: str | None) -> str:
-    value = row.get(id_column) if id_column else None
+    return _id_text(row.get(id_column) if id_column else None)
+
+
+def _id_text(value: object) -> str:
     return "" if _is_blank(value) else str(value)
 
 
@@ -225,6 +324,13 @@ RESCORED_FIELDS = [
     "model_version",
     "scored_at",
 ]
+# A known lead found again in an upload moves to that upload.
+UPLOADED_FIELDS = [
+    *(f for f in RESCORED_FIELDS if f != "owner"),
+    "dataset",
+    "row_number",
+    "source",
+]
 
 
 def _score_of(lead: Lead) -> Score:
@@ -241,9 +347,14 @@ def _score_of(lead: Lead) -> Score:
 def _known_leads(external_ids: set[str]) -> dict[str, Lead]:
     if not external_ids:
         return {}
-    # The newest lead wins if an upload and the API both used an ID.
-    leads = Lead.objects.filter(external_id__in=external_ids, dataset=None)
-    return {lead.external_id: lead for lead in leads.order_by("pk")}
+    # One lead per external ID, whether it came from an upload or the API;
+    # should older data hold two, the newest is the one updated.
+    found = {}
+    ids = sorted(external_ids)
+    for start in range(0, len(ids), BATCH):
+        leads = Lead.objects.filter(external_id__in=ids[start : start + BATCH])
+        found.update((lead.external_id, lead) for lead in leads.order_by("pk"))
+    return found
 
 
 def _owners(names: set[str]) -> dict[str, object]:
@@ -261,9 +372,12 @@ def _owners(names: set[str]) -> dict[str, object]:
     return found
 
 
-def record_outcome(lead: Lead, outcome: str) -> None:
-    """Record that a lead was won or lost (or reopen it with a blank)."""
+def record_outcome(lead: Lead, outcome: str, when: datetime | None = None) -> None:
+    """Record that a lead was won or lost on `when` (now by default), or
+    reopen it with a blank outcome."""
+    now = timezone.now()
     lead.outcome = outcome
-    lead.outcome_at = timezone.now() if outcome else None
-    lead.save(update_fields=["outcome", "outcome_at"])
+    lead.outcome_at = (when or now) if outcome else None
+    lead.outcome_recorded_at = now if outcome else None
+    lead.save(update_fields=["outcome", "outcome_at", "outcome_recorded_at"])
     logger.info("Lead %s: outcome %s", lead.pk, outcome or "reopened")

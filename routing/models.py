@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Least
 from django.urls import reverse
 from django.utils import timezone
 
@@ -70,13 +72,19 @@ class Lead(models.Model):
     # Where the lead came in: an API token's name, "web form" or a file name.
     source = models.CharField(max_length=255, blank=True, db_index=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_leads",
     )
     outcome = models.CharField(
         max_length=8, choices=Outcome.choices, blank=True, default=""
     )
     outcome_at = models.DateTimeField(null=True, blank=True)
+    # When the outcome was recorded here, which may be long after outcome_at:
+    # "N new outcomes" counts these, so back-dated outcomes count too.
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
     # Set when a tier's call-queue action put the lead in the sales queue.
     queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -111,6 +119,9 @@ class ScoringRun(models.Model):
     )
     n_scored = models.PositiveIntegerField(default=0)
     n_total = models.PositiveIntegerField(default=0)
+    # A large upload is scored in chunks, one RQ job each, by any worker.
+    n_chunks = models.PositiveIntegerField(default=0)
+    n_chunks_done = models.PositiveIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0)
     # The upload with probability, tier and reasons appended, for download.
     output = models.FileField(upload_to="scored/", blank=True)
@@ -121,6 +132,9 @@ class ScoringRun(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"Scoring run #{self.pk}"
+
     def get_absolute_url(self) -> str:
         return reverse("routing:run", args=[self.pk])
 
@@ -129,6 +143,30 @@ class ScoringRun(models.Model):
         percent = int(100 * n_scored / self.n_total) if self.n_total else 0
         ScoringRun.objects.filter(pk=self.pk).update(
             n_scored=n_scored, progress=percent
+        )
+
+    def count_scored(self, n_rows: int) -> None:
+        """Add scored rows in a single UPDATE, so chunk jobs running at once
+        in several workers never lose each other's count. Progress stops at
+        99% until the download is put together."""
+        percent = (F("n_scored") + n_rows) * 100 / max(self.n_total, 1)
+        ScoringRun.objects.filter(pk=self.pk).update(
+            n_scored=F("n_scored") + n_rows, progress=Least(percent, 99)
+        )
+
+    def count_chunk(self) -> None:
+        """Count one chunk whose rows are all scored and stored."""
+        ScoringRun.objects.filter(pk=self.pk).update(
+            n_chunks_done=F("n_chunks_done") + 1
+        )
+
+    def fail(self, error: str) -> bool:
+        """Mark the run failed unless it has already ended; the first
+        failure's message is the one kept. Return whether this call did it."""
+        return bool(
+            ScoringRun.objects.filter(
+                pk=self.pk, status__in=[self.Status.QUEUED, self.Status.RUNNING]
+            ).update(status=self.Status.FAILED, error=error, finished_at=timezone.now())
         )
 
     def mark(self, status: str, *, error: str = "", n_scored: int = 0) -> None:
@@ -157,6 +195,9 @@ class Score(models.Model):
 
     class Meta:
         ordering = ["-scored_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.probability:.0%} ({self.tier_name}) for lead {self.lead_id}"
 
 
 class RoutingRule(models.Model):
@@ -225,6 +266,9 @@ class Delivery(models.Model):
             models.UniqueConstraint(fields=["rule", "score"], name="one_delivery")
         ]
 
+    def __str__(self) -> str:
+        return f"Delivery #{self.pk} ({self.status})"
+
 
 class DeliveryAttempt(models.Model):
     delivery = models.ForeignKey(
@@ -239,6 +283,9 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         ordering = ["delivery", "number"]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of delivery {self.delivery_id}"
 
 
 class ApiToken(models.Model):
