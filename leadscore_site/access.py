@@ -103,6 +103,11 @@ MATRIX: dict[str, Rule] = {
     "api-model": token("scoring"),
     "api-lead": token("scoring"),
     "api-outcome": token("scoring"),
+    # the admin API: deliveries and model versions, for an ops integration
+    "api-deliveries": token("admin"),
+    "api-delivery-resend": token("admin"),
+    "api-models": token("admin"),
+    "api-model-activate": token("admin"),
     # Both describe the endpoints only (no lead, no model), for integrators
     # who have a token but no login.
     "api-schema": PUBLIC,
@@ -152,6 +157,11 @@ class AccessMiddleware:
         if rule is None:
             logger.error("URL %s is not in the access matrix; refused", name)
             raise PermissionDenied("This page is not open to anyone yet.")
+        if rule == ADMIN_SITE and request.user.is_authenticated:
+            # The admin site would show a signed-in non-staff user its own
+            # login form; the plain 403 page says what happened instead.
+            if not request.user.is_staff:
+                raise PermissionDenied("Your role does not include this page.")
         if rule.kind in ("public", "admin_site", "token"):
             return None
         if not request.user.is_authenticated:

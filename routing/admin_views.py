@@ -16,7 +16,13 @@ from routing.tier_editing import (
     top_threshold_for,
     weekly_volume,
 )
-from routing.tokens import create_token, revoke_token
+from routing.tokens import (
+    SCOPE_NAMES,
+    create_token,
+    listed_tokens,
+    revoke_token,
+    token_scope,
+)
 
 
 @login_required
@@ -59,11 +65,22 @@ def _bands_with_capacity(formset, options) -> tuple[list, str]:
     except ValueError as error:
         return bands, str(error)
     bands = sorted(bands, key=lambda band: band[1], reverse=True)
-    bands[0] = (bands[0][0], threshold)
-    return bands, (
-        f"For {capacity} calls a week, set {bands[0][0]}'s threshold "
-        f"to {threshold}; the preview below uses it."
-    )
+    top = bands[0][0]
+    if len(bands) > 1 and threshold <= bands[1][1]:
+        # The top tier must stay above the next, or the two swap places.
+        threshold = round(bands[1][1] + 0.01, 4)
+        note = (
+            f"Your team can call more leads than score above {bands[1][0]}'s "
+            f"threshold. {top} is set just above it, to {threshold}; lower "
+            f"{bands[1][0]}'s threshold to send the team more."
+        )
+    else:
+        note = (
+            f"For {capacity} calls a week, set {top}'s threshold "
+            f"to {threshold}; the preview below uses it."
+        )
+    bands[0] = (top, threshold)
+    return bands, note
 
 
 @login_required
@@ -133,13 +150,21 @@ def resend_delivery(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_required
 def tokens(request: HttpRequest) -> HttpResponse:
     form = forms.TokenForm(request.POST or None)
-    key = None
+    new_token, key = None, None
     if request.method == "POST" and form.is_valid():
-        if ApiToken.objects.filter(name=form.cleaned_data["name"]).exists():
+        name, scope = form.cleaned_data["name"], form.cleaned_data["scope"]
+        if ApiToken.objects.filter(name=name).exists():
             form.add_error("name", "A token has this name; pick another.")
         else:
-            key = create_token(form.cleaned_data["name"])[1]
-    context = {"form": form, "key": key, "tokens": ApiToken.objects.all()}
+            new_token, key = create_token(name, scope=scope)
+            form = forms.TokenForm()  # the next token starts from a blank form
+    context = {
+        "form": form,
+        "new_token": new_token,
+        "key": key,
+        "new_scope": SCOPE_NAMES[token_scope(new_token)] if new_token else "",
+        "tokens": listed_tokens(),
+    }
     return render(request, "routing/tokens.html", context)
 
 

@@ -1,15 +1,23 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from routing import api_views, views_api_docs
+from routing import api_admin, api_views, views_api_docs
 
-# Known limit: an external ID containing "/" cannot be addressed in these URLs;
-# such a lead can still be rescored by sending it again to /score.
+# External IDs may hold "/" (CRMs use paths as keys), so they are matched as
+# paths; the outcome route comes first so ".../outcome" is never taken as ID.
 urlpatterns = [
     path("score", api_views.score, name="api-score"),
     path("model", api_views.active_model, name="api-model"),
-    path("leads/<str:external_id>", api_views.lead, name="api-lead"),
-    path("leads/<str:external_id>/outcome", api_views.outcome, name="api-outcome"),
+    path("leads/<path:external_id>/outcome", api_views.outcome, name="api-outcome"),
+    path("leads/<path:external_id>", api_views.lead, name="api-lead"),
+    path("deliveries", api_admin.deliveries, name="api-deliveries"),
+    path(
+        "deliveries/<int:pk>/resend",
+        api_admin.resend_delivery,
+        name="api-delivery-resend",
+    ),
+    path("models", api_admin.versions, name="api-models"),
+    path("models/<int:pk>/activate", api_admin.activate, name="api-model-activate"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", views_api_docs.api_docs, name="api-docs"),
 ]

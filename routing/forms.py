@@ -3,8 +3,10 @@ from django.db import models
 from django.forms import modelformset_factory
 
 from datasets.forms import UploadForm
+from routing import tokens
 from routing.actions import UnsafeUrlError, check_webhook_url, split_addresses
 from routing.models import Delivery, Lead, RoutingRule, Tier
+from routing.outcomes import future_date_error
 
 
 class NewLeadsForm(UploadForm):
@@ -57,7 +59,16 @@ class LeadFilterForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(choices=Lead.Outcome.choices, required=False)
+    date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date")
+        if message := future_date_error(day):
+            raise forms.ValidationError(message)
+        return day
 
 
 class OutcomeUploadForm(forms.Form):
@@ -101,7 +112,31 @@ class TierForm(forms.ModelForm):
         return value
 
 
-TierFormSet = modelformset_factory(Tier, form=TierForm, extra=1, can_delete=True)
+class BaseTierFormSet(forms.BaseModelFormSet):
+    """Tiers rank leads by their thresholds, so no two may share one."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and form.cleaned_data.get("name")
+            and not form.cleaned_data.get("DELETE")
+        ]
+        if not kept:
+            raise forms.ValidationError("Keep at least one tier.")
+        thresholds = [data["min_probability"] for data in kept]
+        if len(set(thresholds)) < len(thresholds):
+            raise forms.ValidationError(
+                "Two tiers have the same threshold. Tiers are ranked by their "
+                "thresholds, so give each its own."
+            )
+
+
+TierFormSet = modelformset_factory(
+    Tier, form=TierForm, formset=BaseTierFormSet, extra=1, can_delete=True
+)
 
 
 class TierPreviewForm(forms.Form):
@@ -139,8 +174,12 @@ class RuleForm(forms.ModelForm):
             "is_active",
         ]
         labels = {
+            "kind": "Action",
+            "url": "Webhook URL",
+            "to_owner": "Lead's owner",
             "filter_field": "Only when this field",
             "filter_value": "has this value",
+            "is_active": "Active",
         }
         formfield_callback = staticmethod(_https_by_default)
 
@@ -163,6 +202,24 @@ class RuleForm(forms.ModelForm):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label="Integration name", max_length=80)
+    scope = forms.ChoiceField(
+        label="What it may do",
+        choices=[
+            (tokens.SCORING, "Scoring: score leads, read the model, record outcomes"),
+            (
+                tokens.ADMIN,
+                "Admin: watch and re-send deliveries, list models and choose "
+                "the one in use; no scoring",
+            ),
+        ],
+        initial=tokens.SCORING,
+        # Scripts that post only a name, as before scopes, get a scoring token.
+        required=False,
+        help_text="A CRM, web form or chatbot needs a scoring token.",
+    )
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data["scope"] or tokens.SCORING
 
 
 class DeliveryFilterForm(forms.Form):

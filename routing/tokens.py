@@ -6,6 +6,7 @@ import secrets
 
 from django.utils import timezone
 
+from leadscore_site.access import MATRIX
 from routing.models import ApiToken
 
 logger = logging.getLogger(__name__)
@@ -17,6 +18,7 @@ ADMIN = "admin"
 # key unknown. "lsa_" can never begin a scoring key, whose third character is
 # always "_".
 KEY_STARTS = {SCORING: "ls_", ADMIN: "lsa_"}
+SCOPE_NAMES = {SCORING: "Scoring", ADMIN: "Admin"}
 
 
 def hash_key(key: str) -> str:
@@ -34,6 +36,8 @@ def create_token(name: str, *, scope: str = SCORING) -> tuple[ApiToken, str]:
     A scoring token calls the scoring API; an admin token only the endpoints
     that leadscore_site/access.py marks for admin use.
     """
+    if scope not in KEY_STARTS:
+        raise ValueError(f"A token's scope is one of {', '.join(KEY_STARTS)}.")
     key = KEY_STARTS[scope] + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(name=name, prefix=key[:8], key_hash=hash_key(key))
     logger.info("ApiToken %s: created for %s, scope %s", token.pk, name, scope)
@@ -43,6 +47,22 @@ def create_token(name: str, *, scope: str = SCORING) -> tuple[ApiToken, str]:
 def token_scope(token: ApiToken) -> str:
     """Return what the token may be used for: "scoring" or "admin"."""
     return ADMIN if token.prefix.startswith(KEY_STARTS[ADMIN]) else SCORING
+
+
+def endpoints_of(scope: str) -> list[str]:
+    """Return the names of the API endpoints a token of this scope may call."""
+    return [
+        name
+        for name, rule in MATRIX.items()
+        if rule.kind == "token" and rule.need == scope
+    ]
+
+
+def listed_tokens() -> list[tuple[ApiToken, str]]:
+    """Return every token, revoked ones too, with its scope's name."""
+    return [
+        (token, SCOPE_NAMES[token_scope(token)]) for token in ApiToken.objects.all()
+    ]
 
 
 def find_token(key: str) -> ApiToken | None:

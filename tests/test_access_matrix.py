@@ -65,6 +65,12 @@ PAGES = {
 }
 PUBLIC = {"login", "logout", "health", "api-schema", "api-docs"}
 SCORING_API = {"api-score", "api-model", "api-lead", "api-outcome"}
+ADMIN_API = {
+    "api-deliveries",
+    "api-delivery-resend",
+    "api-models",
+    "api-model-activate",
+}
 ARGUMENTS = ({}, {"pk": 1}, {"pk": 1, "other": 2}, {"external_id": "x"})
 
 
@@ -95,7 +101,7 @@ def test_every_url_the_site_answers_has_a_rule():
 
 
 def test_the_matrix_here_and_in_the_code_list_the_same_urls():
-    assert set(MATRIX) == set(PAGES) | PUBLIC | SCORING_API
+    assert set(MATRIX) == set(PAGES) | PUBLIC | SCORING_API | ADMIN_API
 
 
 # A page someone added without a line in the matrix (used through mark.urls).
@@ -186,13 +192,33 @@ def test_the_api_wants_a_scoring_token_and_no_session(client, admin_user, name):
     assert with_admin.json()["code"] == "permission_denied"
 
 
+@pytest.mark.parametrize("name", sorted(ADMIN_API))
+def test_the_admin_api_wants_an_admin_token_and_no_session(client, admin_user, name):
+    url = some_url(name)
+    method = client.get if name in ("api-deliveries", "api-models") else client.post
+    scoring, admin = create_token("CRM")[1], create_token("Ops", scope="admin")[1]
+
+    client.force_login(admin_user)
+    by_session = method(url, content_type="application/json")
+    with_scoring = method(
+        url, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {scoring}"
+    )
+    with_admin = method(
+        url, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {admin}"
+    )
+
+    assert by_session.status_code == 401
+    assert with_scoring.status_code == 403
+    assert with_admin.status_code in (200, 400, 404)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_only_staff_admins_reach_the_admin_site_for_users(
     client, django_user_model, role
 ):
     client.force_login(role_user(django_user_model, role))
     users = client.get(reverse("admin:auth_user_changelist"))
-    assert users.status_code == (200 if role == ADMIN else 302)
+    assert users.status_code == (200 if role == ADMIN else 403)
 
 
 @pytest.mark.parametrize("role", ROLES)

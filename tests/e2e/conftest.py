@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.routing.conftest import build_version
 
 # Playwright's sync API keeps an asyncio loop in the test thread, so Django
 # takes the test's own ORM calls (fixtures, the in-process RQ worker) for
@@ -42,6 +44,10 @@ SERIOUS = {"serious", "critical"}
 # violation found so far is fixed in a template (tabindex, a role).
 REPORTED_ONLY: set[str] = set()
 
+FAILED_LOAD = re.compile(
+    r"Failed to load resource: the server responded with a status of (\d+)"
+)
+
 # Accessibility findings of the whole run, printed after the test summary.
 AXE_FINDINGS: dict[str, list[str]] = {}
 AXE_PAGES: list[str] = []
@@ -54,22 +60,33 @@ class Watch:
     expected: list[tuple[str, int]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
+    downloads: set[str] = field(default_factory=set)
 
     def expect(self, path_pattern: str, status: int) -> None:
         """Allow one kind of error response the test provokes on purpose."""
         self.expected.append((path_pattern, status))
 
+    def is_expected(self, url: str, status: int) -> bool:
+        path = urlsplit(url).path
+        return any(re.search(p, path) and s == status for p, s in self.expected)
+
     def on_response(self, response) -> None:
-        if response.status < 400:
-            return
-        path = urlsplit(response.url).path
-        if any(re.search(p, path) and s == response.status for p, s in self.expected):
+        if response.headers.get("content-disposition", "").startswith("attachment"):
+            self.downloads.add(response.url)
+        if response.status < 400 or self.is_expected(response.url, response.status):
             return
         self.problems.append(f"HTTP {response.status} for {response.url}")
 
     def on_console(self, message) -> None:
-        if message.type == "error":
-            self.problems.append(f"console error: {message.text} ({message.location})")
+        if message.type != "error":
+            return
+        # Chromium also logs every error response as a console error; one the
+        # test provoked on purpose is not a fault of the page.
+        failed = FAILED_LOAD.match(message.text)
+        url = message.location.get("url", "")
+        if failed and self.is_expected(url, int(failed[1])):
+            return
+        self.problems.append(f"console error: {message.text} ({message.location})")
 
 
 def is_local(url: str) -> bool:
@@ -77,11 +94,12 @@ def is_local(url: str) -> bool:
     return parts.scheme in {"data", "blob", "about"} or parts.hostname in LOCAL_HOSTS
 
 
-def navigation_abort(request) -> bool:
-    """Return whether the browser itself dropped the page icon on navigating."""
-    return request.url.endswith("/favicon.svg") and "ERR_ABORTED" in str(
-        request.failure
-    )
+def navigation_abort(request, watch: Watch) -> bool:
+    """Return whether the browser itself dropped the request: the page icon on
+    navigating, or a file download, which ends the navigation that fetched it."""
+    aborted = "ERR_ABORTED" in str(request.failure)
+    ours = request.url.endswith("/favicon.svg") or request.url in watch.downloads
+    return aborted and ours
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +140,7 @@ def page(browser, live_server, watch) -> Page:
         "requestfailed",
         lambda request: (
             None
-            if navigation_abort(request)
+            if navigation_abort(request, watch)
             else watch.problems.append(
                 f"request failed: {request.url} ({request.failure})"
             )
@@ -142,8 +160,9 @@ def axe() -> Axe:
 
 @pytest.fixture
 def shoot(page, axe):
-    """Save a full-page screenshot as screenshots/e2e/NN-step.png and check
-    the page with axe-core; serious and critical violations fail the test
+    """Save a full-page screenshot as screenshots/e2e/NN-step.png (or
+    <role>/NN-step.png for a name with a folder) and check the page with
+    axe-core; serious and critical violations fail the test
     at its end, so every step still gets its screenshot."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     failing = []
@@ -151,6 +170,7 @@ def shoot(page, axe):
     def take(name: str) -> Path:
         page.wait_for_load_state("load")
         path = SCREENSHOTS / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)  # a role's own folder
         page.screenshot(path=str(path), full_page=True)
         AXE_PAGES.append(name)
         for violation in axe.run(page).response["violations"]:
@@ -164,6 +184,63 @@ def shoot(page, axe):
 
     yield take
     assert not failing, "accessibility violations:\n" + "\n".join(failing)
+
+
+@pytest.fixture
+def log_in(page):
+    """Sign in through the login page, as a person would."""
+
+    def sign_in(username: str, password: str) -> None:
+        page.goto("/accounts/login/")
+        page.get_by_label("User name").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        # Wait for the next page to load fully: leaving it half-loaded would
+        # abort its stylesheet request, which the page fixture counts as an error.
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        page.wait_for_load_state("load")
+
+    return sign_in
+
+
+@pytest.fixture
+def expect_refused(page, watch):
+    """Open a path the signed-in user's role does not include and check that
+    the plain 403 page answers, saying so in words."""
+
+    def visit(path: str) -> None:
+        watch.expect(f"^{re.escape(urlsplit(path).path)}$", 403)
+        response = page.goto(path)
+        assert response.status == 403, f"{path} answered {response.status}"
+        expect(
+            page.get_by_role("heading", name="This page is not open to you")
+        ).to_be_visible()
+        expect(page.get_by_role("main")).to_contain_text(
+            "Your role does not include this page."
+        )
+
+    return visit
+
+
+@pytest.fixture
+def main_links(page):
+    """Return the names of the links the main navigation offers."""
+
+    def names() -> list[str]:
+        nav = page.get_by_role("navigation", name="Main")
+        return [name.strip() for name in nav.get_by_role("link").all_inner_texts()]
+
+    return names
+
+
+@pytest.fixture
+def trained_model(transactional_db, settings, tmp_path):
+    """The model in use, trained on tests.builders.make_leads() through the
+    functions a training job calls; its files go to a temporary MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    version = build_version()
+    assert version.is_active
+    return version
 
 
 def describe(violation: dict) -> str:

@@ -1,0 +1,153 @@
+"""The API for admin tokens: deliveries to watch and re-send, model versions
+to list and put in use. Scoring tokens cannot call these (access.py)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from modeling.models import ModelVersion
+from modeling.promotion import make_active
+from routing.api_errors import ApiError
+from routing.api_schema import ErrorSerializer
+from routing.deliveries import resend
+from routing.models import Delivery
+
+MAX_LISTED = 200
+
+
+class DeliveryRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    lead_id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    action = serializers.CharField(help_text="call_queue, webhook or email")
+    tier = serializers.CharField()
+    status = serializers.CharField(
+        help_text="pending, retrying, sent, failed or skipped"
+    )
+    attempts = serializers.IntegerField()
+    last_status_code = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class VersionRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    algorithm = serializers.CharField()
+    active = serializers.BooleanField()
+    roc_auc = serializers.FloatField(allow_null=True)
+    n_trained = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class ActivateSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, help_text="Why; kept in the audit log with the token's name."
+    )
+
+
+def found(queryset, pk: int, what: str):
+    """Return the record with this id, or raise the API's 404."""
+    record = queryset.filter(pk=pk).first()
+    if record is None:
+        raise ApiError(f"No {what} has the id {pk}.", code="not_found", status=404)
+    return record
+
+
+def delivery_record(delivery: Delivery) -> dict:
+    last = delivery.attempts.order_by("-number").first()
+    return {
+        "id": delivery.pk,
+        "lead_id": delivery.lead_id,
+        "external_id": delivery.lead.external_id,
+        "action": delivery.rule.kind,
+        "tier": delivery.score.tier_name,
+        "status": delivery.status,
+        "attempts": delivery.n_attempts,
+        "last_status_code": last.status_code if last else None,
+        "created_at": delivery.created_at,
+    }
+
+
+def version_record(version: ModelVersion) -> dict:
+    return {
+        "id": version.pk,
+        "algorithm": version.algorithm,
+        "active": version.is_active,
+        "roc_auc": version.metrics.get("roc_auc"),
+        "n_trained": version.n_trained,
+        "created_at": version.created_at,
+    }
+
+
+@extend_schema(
+    operation_id="list_deliveries",
+    parameters=[
+        OpenApiParameter("status", str, description="Only deliveries in this state.")
+    ],
+    responses={200: DeliveryRecordSerializer(many=True), 400: ErrorSerializer},
+    summary=f"The newest deliveries (at most {MAX_LISTED}); admin tokens only",
+)
+@api_view(["GET"])
+def deliveries(request: Request) -> Response:
+    wanted = request.query_params.get("status", "")
+    if wanted and wanted not in Delivery.Status.values:
+        raise ApiError(
+            f'"status" must be one of {", ".join(Delivery.Status.values)}.',
+            code="invalid_status",
+        )
+    found = Delivery.objects.select_related("lead", "rule", "score")
+    if wanted:
+        found = found.filter(status=wanted)
+    return Response([delivery_record(d) for d in found[:MAX_LISTED]])
+
+
+@extend_schema(
+    operation_id="resend_delivery",
+    request=None,
+    responses={200: DeliveryRecordSerializer, 404: ErrorSerializer},
+    summary="Send a delivery again, with fresh retries; admin tokens only",
+)
+@api_view(["POST"])
+def resend_delivery(request: Request, pk: int) -> Response:
+    delivery = found(
+        Delivery.objects.select_related("lead", "rule", "score"), pk, "delivery"
+    )
+    resend(delivery)
+    delivery.refresh_from_db()
+    return Response(delivery_record(delivery))
+
+
+@extend_schema(
+    operation_id="list_models",
+    responses={200: VersionRecordSerializer(many=True)},
+    summary="Every model version, newest first; admin tokens only",
+)
+@api_view(["GET"])
+def versions(request: Request) -> Response:
+    found = ModelVersion.objects.order_by("-pk")
+    return Response([version_record(v) for v in found])
+
+
+@extend_schema(
+    operation_id="activate_model",
+    request=ActivateSerializer,
+    responses={200: VersionRecordSerializer, 400: ErrorSerializer},
+    summary="Put a model version in use (promote or roll back); admin tokens only",
+)
+@api_view(["POST"])
+def activate(request: Request, pk: int) -> Response:
+    version = found(ModelVersion.objects, pk, "model version")
+    form = ActivateSerializer(data=request.data)
+    if not form.is_valid():
+        raise ApiError(
+            'Say why in "reason", so the audit log explains the change.',
+            code="invalid_reason",
+        )
+    make_active(
+        version,
+        reason=form.validated_data["reason"],
+        actor_label=f"API token {request.auth.name}",
+    )
+    version.refresh_from_db()
+    return Response(version_record(version))

@@ -1,0 +1,154 @@
+"""API tokens with a scope: created on the admin page or from the shell, shown
+once, listed with their scope, and revoked."""
+
+import json
+import re
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from leadscore_site.roles import ADMIN
+from routing.models import ApiToken
+from routing.tokens import create_token, endpoints_of, token_scope
+from tests.roles import role_user
+
+MODEL = "/api/v1/model"
+
+
+@pytest.fixture
+def admin_page(client, django_user_model):
+    client.force_login(role_user(django_user_model, ADMIN))
+    return client
+
+
+def create_on_page(client, name: str, scope: str | None = None):
+    data = {"name": name} | ({"scope": scope} if scope else {})
+    return client.post(reverse("routing:tokens"), data)
+
+
+def shown_key(page) -> str:
+    return re.search(r'<code id="new-token">([^<]+)</code>', page.content.decode())[1]
+
+
+def listed_scopes(page) -> dict[str, str]:
+    rows = re.findall(
+        r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', page.content.decode()
+    )
+    return dict(rows)
+
+
+def ask_model(client, key: str) -> int:
+    return client.get(MODEL, HTTP_AUTHORIZATION=f"Bearer {key}").status_code
+
+
+def test_the_admin_picks_a_scope_and_sees_it_listed(admin_page):
+    created = create_on_page(admin_page, "Ops script", "admin")
+    create_on_page(admin_page, "HubSpot", "scoring")
+
+    listed = admin_page.get(reverse("routing:tokens"))
+
+    key = shown_key(created)
+    assert "Admin token for Ops script" in created.content.decode()
+    assert key.encode() not in listed.content
+    assert listed_scopes(listed) == {"HubSpot": "Scoring", "Ops script": "Admin"}
+    assert token_scope(ApiToken.objects.get(name="Ops script")) == "admin"
+
+
+def test_a_token_made_without_a_choice_is_for_scoring(admin_page):
+    page = create_on_page(admin_page, "Web form")
+
+    assert shown_key(page).startswith("ls_")
+    assert listed_scopes(page) == {"Web form": "Scoring"}
+
+
+def test_a_scoring_token_scores_and_an_admin_token_does_not(admin_page, version):
+    scoring = shown_key(create_on_page(admin_page, "CRM", "scoring"))
+    admin = shown_key(create_on_page(admin_page, "Ops", "admin"))
+    admin_page.logout()
+
+    assert ask_model(admin_page, scoring) == 200
+    assert ask_model(admin_page, admin) == 403
+
+
+def test_a_revoked_token_stops_working_and_stays_listed(admin_page, version):
+    key = shown_key(create_on_page(admin_page, "Chatbot", "scoring"))
+    token = ApiToken.objects.get(name="Chatbot")
+
+    after = admin_page.post(reverse("routing:revoke", args=[token.pk]), follow=True)
+
+    assert "The token for Chatbot no longer works." in after.content.decode()
+    assert listed_scopes(after) == {"Chatbot": "Scoring"}
+    assert b"revoked " in after.content and b"Revoke</button>" not in after.content
+    admin_page.logout()
+    assert ask_model(admin_page, key) == 401
+
+
+def test_a_taken_name_is_refused_with_a_plain_message(admin_page):
+    create_on_page(admin_page, "CRM")
+
+    again = create_on_page(admin_page, "CRM", "admin")
+
+    assert "A token has this name; pick another." in again.content.decode()
+    assert 'id="new-token"' not in again.content.decode()
+    assert ApiToken.objects.count() == 1
+
+
+def test_an_unknown_scope_is_refused(admin_page):
+    page = create_on_page(admin_page, "CRM", "everything")
+
+    assert "Select a valid choice" in page.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_the_page_says_whether_any_endpoint_takes_admin_tokens(admin_page):
+    page = admin_page.get(reverse("routing:tokens")).content.decode()
+
+    says_none = "No endpoint takes an admin token yet." in page
+    assert says_none == (not endpoints_of("admin"))
+
+
+def test_only_admins_open_the_tokens_page(client, django_user_model):
+    for role in ("Marketer", "Sales manager"):
+        client.force_login(role_user(django_user_model, role))
+        assert client.get(reverse("routing:tokens")).status_code == 403
+        assert client.post(reverse("routing:tokens"), {"name": "x"}).status_code == 403
+    assert not ApiToken.objects.exists()
+
+
+def test_the_command_prints_a_scoring_token_by_default(client, version, capsys):
+    call_command("create_api_token", "Zapier")
+    key = capsys.readouterr().out.strip()
+
+    assert key.startswith("ls_")
+    assert token_scope(ApiToken.objects.get(name="Zapier")) == "scoring"
+    assert ask_model(client, key) == 200
+
+
+def test_the_command_makes_an_admin_token_on_request(client, version, capsys):
+    call_command("create_api_token", "Nightly job", "--scope", "admin", "--json")
+    printed = json.loads(capsys.readouterr().out)
+
+    assert printed["scope"] == "admin" and printed["name"] == "Nightly job"
+    assert printed["token"].startswith("lsa_")
+    assert ask_model(client, printed["token"]) == 403
+    assert printed["token"] not in str(ApiToken.objects.values_list())
+
+
+def test_the_command_refuses_an_unknown_scope(db):
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("create_api_token", "CRM", "--scope", "root")
+    assert not ApiToken.objects.exists()
+
+
+def test_the_command_refuses_a_taken_name_in_one_line(db, capsys):
+    create_token("CRM")
+
+    with pytest.raises(SystemExit) as exit_:
+        call_command("create_api_token", "CRM", "--scope", "admin")
+
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: a token named 'CRM' exists; pick another name"
+    )
+    assert ApiToken.objects.count() == 1
