@@ -130,6 +130,11 @@ def mapping_form(request, dataset, frame, target: str, advice) -> MappingForm:
         )
         if group in dataset.merges.get(column, [])
     ]
+    # Coming back to a saved mapping shows what was chosen, not the advice.
+    saved = dataset.is_mapped and target == dataset.target_column
+    later = [c for c in advice.questions if saved and dataset.excluded.get(c) == LATER]
+    excluded = dataset.excluded if saved else advice.excluded
+    answers = {f"known_{advice.questions.index(c)}": "no" for c in later}
     return MappingForm(
         request.POST or None,
         columns=list(frame.columns),
@@ -140,8 +145,9 @@ def mapping_form(request, dataset, frame, target: str, advice) -> MappingForm:
             "target": target,
             "positive": advice.positive,
             "still_open": advice.open_values,
-            "excluded": list(advice.excluded),
+            "excluded": [c for c in excluded if c != target and c not in later],
             "merges": [str(i) for i in accepted],
+            **answers,
         },
     )
 
