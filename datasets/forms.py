@@ -35,8 +35,8 @@ class UploadForm(forms.Form):
     )
 
     def clean_file(self) -> UploadedFile:
-        # Known limit: the size is checked once the upload has arrived, so an
-        # oversized file still travels to the server's temporary folder first.
+        # An oversized file arrives as a RefusedUpload (datasets/uploads.py):
+        # its size, with nothing of it stored.
         upload = self.cleaned_data["file"]
         if upload.size > settings.UPLOAD_MAX_BYTES:
             limit = settings.UPLOAD_MAX_BYTES / (1024 * 1024)

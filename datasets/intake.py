@@ -50,13 +50,11 @@ def load_table(
     """Return the upload's table, read exactly as it was when inspected.
 
     The clean-up and join the user accepted on `like` (by default the upload
-    itself) are applied, so a file of new leads can be prepared like the
-    history its model was trained on.
+    itself) are applied. A file of new leads must pass its model's history as
+    `like`: it has no clean-up of its own, and without the history's merged
+    spellings and joined columns the model would see unknown values.
     """
     frame = read_upload(dataset, max_rows=max_rows).frame
-    # Known limit: a file of new leads gets the history's clean-up and join
-    # only when its caller passes like=; without it, merged spellings and
-    # joined columns reach the model as unknown values or blanks.
     source = like or dataset
     return clean_table(with_join(frame, source), source)
 

@@ -83,8 +83,18 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", default=0),
+        # A kept connection the database has since dropped is reopened.
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # With a write-ahead log, pages read while a lead is written, and a commit
+    # skips the disk flush that cost 15 ms per scoring call. A power cut can
+    # lose the last commits, never corrupt the file. (Local disks only: WAL
+    # does not work on a network share.)
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -107,8 +117,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", default=1
 # The pair is locked, so a stranger guessing a name cannot lock its owner out
 # everywhere, and an office behind one address is not locked out by one person.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# Known limit: the address is REMOTE_ADDR, so behind a reverse proxy every
-# visitor shares the proxy's address and a lockout holds a user name for all.
+# Behind reverse proxies, say how many (TRUSTED_PROXY_COUNT): the visitor's
+# address is then read from X-Forwarded-For, skipping that many hops, rather
+# than taken as the last proxy's, which every visitor would share.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "login"
@@ -142,6 +157,12 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", default=200) * 1024 * 1024
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", default=2_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An oversized file is cut off as it arrives, not stored and then refused.
+FILE_UPLOAD_HANDLERS = [
+    "datasets.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REDIS_URL = env_str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -187,9 +208,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Leadscore scoring API",
-    "DESCRIPTION": "Score leads, add qualification answers, record outcomes.",
-    "VERSION": "1.0.0",
+    "TITLE": "Leadscore API",
+    "DESCRIPTION": "Score leads, add qualification answers, record outcomes; "
+    "with an admin token, watch deliveries and choose the model in use.",
+    "VERSION": "1.1.0",
+    # OpenAPI 3.1: its schemas are plain JSON Schema (a blank value is
+    # "type": ["string", "null"]), so a CRM's validator reads them as written.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -199,6 +224,9 @@ API_RATE_LIMIT = env_str("API_RATE_LIMIT", default="600/min")
 # Webhooks may not reach loopback, private or metadata addresses unless the
 # host is listed here (tests list 127.0.0.1).
 WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", default=[])
+# The address people open the app at, e.g. https://leads.example.com; e-mails
+# link to lead pages with it. Blank: links are paths on the app's own host.
+SITE_URL = env_str("SITE_URL", default="").rstrip("/")
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 # Seconds RQ waits before each retry of a failed delivery; one retry per entry.
 DELIVERY_RETRY_INTERVALS = [

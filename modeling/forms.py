@@ -17,8 +17,24 @@ class TrainingForm(forms.Form):
         "leads that arrive after its history.",
     )
 
-    def __init__(self, *args, date_columns: list[str] = (), **kwargs):
+    put_in_use = forms.BooleanField(
+        required=False,
+        label="Put this model in use as soon as it is trained",
+        help_text="Otherwise the model in use keeps scoring, and the new one "
+        "waits on the retraining page until you compare and choose.",
+    )
+
+    def __init__(
+        self,
+        *args,
+        date_columns: list[str] = (),
+        may_replace: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if not may_replace:
+            # Only someone who may choose the model in use is offered this.
+            del self.fields["put_in_use"]
         self.fields["time_order"].choices = [
             ("", "On a random sample of leads"),
             (ROW_ORDER, "On the newest leads: the rows are in time order"),

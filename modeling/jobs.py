@@ -38,12 +38,20 @@ def enqueue_training(
     *,
     algorithm: str,
     time_order: str = "",
+    put_in_use: bool = False,
     user=None,
     is_async: bool = True,
 ) -> TrainingRun:
-    """Create a training run for the dataset and queue its job."""
+    """Create a training run for the dataset and queue its job.
+
+    `put_in_use` makes the model replace the one in use when it is done.
+    """
     run = TrainingRun.objects.create(
-        dataset=dataset, algorithm=algorithm, time_order=time_order, created_by=user
+        dataset=dataset,
+        algorithm=algorithm,
+        time_order=time_order,
+        promote=put_in_use,
+        created_by=user,
     )
     run.job_id = f"training-run-{run.pk}"
     run.save(update_fields=["job_id"])
@@ -261,12 +269,12 @@ def due_trigger(policy: RetrainPolicy, when: datetime) -> str:
         return "schedule"
     if policy.schedule != RetrainPolicy.Schedule.OUTCOMES:
         return ""
-    # Known limit: outcomes count by their date, so a CSV of outcomes dated
-    # before the last retraining does not count towards the next one.
+    # Counted by when they were recorded, not their date: a CSV of outcomes
+    # dated last month, uploaded today, is news to the model.
     since = policy.last_run_at or getattr(ModelVersion.active(), "created_at", None)
     new = Lead.objects.exclude(outcome="")
     if since is not None:
-        new = new.filter(outcome_at__gt=since)
+        new = new.filter(outcome_recorded_at__gt=since)
     return "outcomes" if new.count() >= policy.min_new_outcomes else ""
 
 

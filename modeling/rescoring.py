@@ -28,19 +28,23 @@ def rescore_open_leads(version: ModelVersion) -> int:
 
 
 def rescore_chunk(leads, version: ModelVersion) -> None:
-    """Score the leads' fields, update them and add a Score to each."""
-    # Known limit: a rescore-all runs no tier actions (call queue, webhooks,
-    # e-mails), so a lead a new model moves up to Hot is not sent again; only
-    # its tier in the lists changes.
+    """Score the leads' fields, update them and add a Score to each.
+
+    A lead the new model puts in another tier gets that tier's follow-up
+    (call queue, webhook, e-mail); a lead whose tier stays is not sent again.
+    """
+    from routing.deliveries import route_scores
     from routing.models import Lead, Score, Tier
     from routing.tiers import assign_tier
 
     leads, tiers = list(leads), Tier.objects.ordered()
     frame = pd.DataFrame([lead.fields for lead in leads], index=range(len(leads)))
     scored = predict_leads(version, frame)
-    now, scores = timezone.now(), []
+    now, scores, moved = timezone.now(), [], []
     for lead, proba, reasons in zip(leads, scored["probability"], scored["reasons"]):
         tier = assign_tier(proba, tiers)
+        if tier.pk != lead.tier_id:
+            moved.append(len(scores))
         lead.probability, lead.reasons, lead.tier = float(proba), reasons, tier
         lead.model_version, lead.scored_at = version, now
         scores.append(
@@ -58,3 +62,4 @@ def rescore_chunk(leads, version: ModelVersion) -> None:
             leads, ["probability", "reasons", "tier", "model_version", "scored_at"]
         )
         Score.objects.bulk_create(scores)
+        route_scores([scores[i] for i in moved])

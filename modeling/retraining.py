@@ -45,18 +45,19 @@ def identifier_column(dataset: Dataset) -> str | None:
 
 
 def feedback_rows(dataset: Dataset, id_column: str | None) -> pd.DataFrame:
-    """Return every stored lead with an outcome as rows of the history.
+    """Return the stored leads with an outcome as rows of the history.
 
-    The outcome is written with the history's own values, so the same
-    mapping reads it; `__key` is the lead's ID, `__at` when the outcome came.
+    Only leads scored by a model of this history join: a lead scored by a
+    model of another upload has other columns, and would add blanks. The
+    outcome is written with the history's own values, so the same mapping
+    reads it; `__key` is the lead's ID, `__at` when the outcome came.
     """
     from routing.models import Lead  # routing builds on modeling
 
-    # Known limit: every lead with an outcome joins, whichever history its
-    # model came from; columns this history lacks are dropped and columns
-    # the lead lacks count as blank, which can weaken the retrained model.
-    leads = Lead.objects.exclude(outcome="").only(
-        "external_id", "fields", "outcome", "outcome_at", "scored_at"
+    leads = (
+        Lead.objects.exclude(outcome="")
+        .filter(model_version__dataset=dataset)
+        .only("external_id", "fields", "outcome", "outcome_at", "scored_at")
     )
     won, lost = dataset.positive_values[0], dataset.negative_values[0]
     rows = []

@@ -21,9 +21,9 @@ from modeling.models import RetrainPolicy
 
 logger = logging.getLogger(__name__)
 
-# Known limit: RQ fires a queue's scheduled jobs only from a worker of that
-# queue started with --with-scheduler; without one the schedule never runs
-# (the retraining page shows the next check so the gap is visible).
+# RQ fires a queue's scheduled jobs only from a worker of that queue started
+# with --with-scheduler: bin/run-local and the Procfile start one, and the
+# retraining page warns when a check is overdue, as it is without one.
 QUEUE = "training"
 TICK_PREFIX = "retrain-schedule-"
 QUARTER_MONTHS = (1, 4, 7, 10)

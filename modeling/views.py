@@ -30,7 +30,13 @@ def train(request: HttpRequest, pk: int) -> HttpResponse:
     if not dataset.is_mapped:
         return redirect("datasets:mapping", dataset.pk)
     dates = [c["name"] for c in dataset.profile if c["kind"] == "date"]
-    form = TrainingForm(request.POST or None, date_columns=dates)
+    active = ModelVersion.active()
+    may_replace = active is not None and request.user.has_perm(
+        "leadscore_site.promote_models"
+    )
+    form = TrainingForm(
+        request.POST or None, date_columns=dates, may_replace=may_replace
+    )
     if request.method == "POST" and form.is_valid():
         run = jobs.enqueue_training(dataset, user=request.user, **form.cleaned_data)
         return redirect("modeling:run", run.pk)
@@ -42,6 +48,7 @@ def train(request: HttpRequest, pk: int) -> HttpResponse:
         "step": "train",
         "level": level,
         "sufficiency": message,
+        "active": active,
     }
     return render(request, "modeling/train.html", context)
 
@@ -90,6 +97,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "version": version,
         "step": "review",
         "charts": charts.model_charts(version),
+        "in_use": None if version.is_active else ModelVersion.active(),
         **presenting.version_page(version),
     }
     return render(request, "modeling/version.html", context)
@@ -175,10 +183,18 @@ def promote(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Say why, so the audit log explains the change.")
         return redirect(request.POST.get("back") or "modeling:retraining")
+    before = ModelVersion.active()
     action = make_active(version, user=request.user, reason=form.cleaned_data["reason"])
     if request.POST.get("rescore"):
         jobs.enqueue_rescore_all(version, user=request.user)
-    messages.success(request, f"{version} is in use ({action.replace('_', ' ')}).")
+    undo = (
+        f" To undo, put {before} back in use below."
+        if before and before != version
+        else ""
+    )
+    messages.success(
+        request, f"{version} is in use ({action.replace('_', ' ')}).{undo}"
+    )
     return redirect("modeling:retraining")
 
 

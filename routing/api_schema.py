@@ -53,7 +53,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="wrong_type, invalid_body, invalid_lead, too_many_leads, "
         "no_active_model, not_found, not_authenticated, authentication_failed, "
-        "parse_error, unsupported_media_type, invalid_outcome."
+        "parse_error, unsupported_media_type, invalid_outcome, invalid_date."
     )
     field = serializers.CharField(required=False, help_text="The field at fault.")
     index = serializers.IntegerField(
@@ -130,12 +130,18 @@ class LeadSerializer(serializers.Serializer):
     tier = TierSerializer()
     reasons = ReasonSerializer(many=True)
     outcome = serializers.ChoiceField(["", "won", "lost"])
+    outcome_at = serializers.DateTimeField(allow_null=True)
     history = ScoreHistorySerializer(many=True)
 
 
 class OutcomeSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(
         ["won", "lost", ""], help_text="Blank reopens the lead."
+    )
+    date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The day it was won or lost, YYYY-MM-DD; today when left out.",
     )
 
 

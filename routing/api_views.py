@@ -14,6 +14,7 @@ from routing.api import (
 from routing.api_errors import ApiError
 from routing.intake import check_lead, check_leads, leads_in_body
 from routing.leads import record_outcome, score_incoming
+from routing.outcomes import future_date_error, outcome_moment
 
 ERRORS = {
     400: OpenApiResponse(docs.ErrorSerializer, "A field has the wrong type."),
@@ -93,8 +94,21 @@ def outcome(request: Request, external_id: str) -> Response:
     found = find_lead(external_id)
     form = docs.OutcomeSerializer(data=request.data)
     if not form.is_valid():
-        raise ApiError(
+        raise outcome_error(form.errors)
+    day = form.validated_data.get("date")
+    if message := future_date_error(day):
+        raise ApiError(message, code="invalid_date")
+    record_outcome(found, form.validated_data["outcome"], outcome_moment(day))
+    return Response(lead_record(found))
+
+
+def outcome_error(errors: dict) -> ApiError:
+    """Return the error naming the first field of an outcome that was wrong."""
+    if "outcome" in errors:
+        return ApiError(
             '"outcome" must be "won", "lost" or blank.', code="invalid_outcome"
         )
-    record_outcome(found, form.validated_data["outcome"])
-    return Response(lead_record(found))
+    return ApiError(
+        '"date" must be a day written as YYYY-MM-DD, e.g. 2026-11-30.',
+        code="invalid_date",
+    )

@@ -150,12 +150,10 @@ def webhook_payload(delivery: Delivery) -> dict:
 
 
 def _email_text(delivery: Delivery) -> tuple[str, str]:
-    # Known limit: the lead page link is a path, not a full URL, because no
-    # setting names the site's public address yet.
     score, lead = delivery.score, delivery.lead
     subject = f"{score.tier_name} lead: {lead} ({score.probability:.0%} to convert)"
     reasons = "\n".join(f"- {reason['text']}" for reason in score.reasons)
-    link = reverse("routing:lead", args=[lead.pk])
+    link = settings.SITE_URL + reverse("routing:lead", args=[lead.pk])
     why = reasons or "- nothing stands out"
     return subject, f"{subject}\n\nWhy:\n{why}\n\nLead page: {link}\n"
 

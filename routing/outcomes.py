@@ -4,7 +4,7 @@ import csv
 import io
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 
 import pandas as pd
 from django.db import transaction
@@ -49,6 +49,23 @@ def read_outcome_date(text: str) -> datetime | None:
     return value
 
 
+def outcome_moment(day: date | None) -> datetime:
+    """Return when an outcome dated `day` happened: now for today or no date,
+    otherwise midnight of that day in the site's time zone."""
+    now = timezone.now()
+    if day is None or day == timezone.localdate(now):
+        return now
+    midnight = datetime.combine(day, time.min)
+    return timezone.make_aware(midnight, timezone.get_current_timezone())
+
+
+def future_date_error(day: date | None) -> str | None:
+    """Return a plain message when an outcome date lies in the future."""
+    if day is not None and day > timezone.localdate():
+        return "The outcome date is in the future. Give the day it was won or lost."
+    return None
+
+
 def import_outcomes(data: bytes) -> OutcomeImport:
     """Record outcomes from CSV bytes with `external_id` (or `lead_id`) and
     `outcome` columns, and optionally `date` (when it was won or lost; today
@@ -62,12 +79,15 @@ def import_outcomes(data: bytes) -> OutcomeImport:
             "This file is not a readable CSV of outcomes. Save it as CSV with "
             "the columns external_id and outcome, and upload it again."
         ) from None
+    now = timezone.now()
     with transaction.atomic():
         for key, (outcome, when) in wanted.items():
             leads = Lead.objects.filter(external_id=key)
             if not leads.exists() and key.isdigit():
                 leads = Lead.objects.filter(pk=int(key))
-            count = leads.update(outcome=outcome, outcome_at=when or timezone.now())
+            count = leads.update(
+                outcome=outcome, outcome_at=when or now, outcome_recorded_at=now
+            )
             if count:
                 result.updated += count
             else:

@@ -38,6 +38,27 @@ def test_logins_are_locked_after_repeated_failures(client, django_user_model):
     assert "_auth_user_id" not in client.session
 
 
+def test_behind_a_proxy_a_lockout_holds_only_the_guessers_address(
+    client, django_user_model, settings
+):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = (
+        "HTTP_X_FORWARDED_FOR",
+        "REMOTE_ADDR",
+    )
+    role_user(django_user_model, MARKETER)
+    guesser = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 10.0.0.2"}
+    owner = {"HTTP_X_FORWARDED_FOR": "198.51.100.7, 10.0.0.2"}
+    for _ in range(django_settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), LOGIN | {"password": "wrong"}, **guesser)
+
+    blocked = client.post(reverse("login"), LOGIN, **guesser)
+    let_in = client.post(reverse("login"), LOGIN, **owner)
+
+    assert blocked.status_code == 429
+    assert let_in.status_code == 302
+
+
 def test_a_right_password_logs_in_before_the_limit(client, django_user_model):
     role_user(django_user_model, MARKETER)
     client.post(reverse("login"), LOGIN | {"password": "wrong"})

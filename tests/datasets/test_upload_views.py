@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from datasets import intake
 from datasets.models import Dataset
+from datasets.uploads import RefusedUpload
 from modeling.models import TrainingRun
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,10 @@ def test_file_over_the_size_limit_is_refused_with_a_plain_message(
     assert response.status_code == 200
     assert b"larger than the 1 MB limit" in response.content
     assert not Dataset.objects.exists()
+    # Cut off as it arrived: nothing of it was kept, in memory or on disk.
+    received = response.wsgi_request.FILES["file"]
+    assert isinstance(received, RefusedUpload)
+    assert received.size > settings.UPLOAD_MAX_BYTES
 
 
 def test_file_over_the_row_limit_is_kept_and_explained(marketer_client, settings):

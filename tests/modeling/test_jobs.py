@@ -1,12 +1,15 @@
 """Training jobs on the real Redis with a real RQ worker."""
 
 import pytest
+from django.urls import reverse
 
 from datasets.intake import inspect_upload
 from datasets.storing import dataset_from_path
+from leadscore_site.roles import ADMIN, MARKETER
 from modeling import jobs
-from modeling.models import ModelVersion, TrainingRun
+from modeling.models import AuditEntry, ModelVersion, TrainingRun
 from tests.builders import make_leads
+from tests.roles import role_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,6 +23,7 @@ def mapped_dataset(tmp_path):
     dataset.target_column = "Converted"
     dataset.positive_values, dataset.negative_values = ["Yes"], ["No"]
     dataset.excluded = {"Lead ID": "identifier"}
+    dataset.outcome_counts = {"converted": 120, "not_converted": 280}
     dataset.save()
     return dataset
 
@@ -40,6 +44,26 @@ def test_a_trained_version_records_where_it_came_from(mapped_dataset, run_jobs):
     assert version.validation["kind"] == "stratified"
     # Drift is measured against the rows it learned from, kept at training.
     assert set(version.reference["columns"]) == set(version.feature_columns)
+
+
+def test_a_second_model_waits_beside_the_one_in_use_unless_asked(
+    mapped_dataset, run_jobs
+):
+    first = jobs.enqueue_training(mapped_dataset, algorithm="logistic")
+    run_jobs("training")
+    waiting = jobs.enqueue_training(mapped_dataset, algorithm="forest")
+    run_jobs("training")
+
+    assert ModelVersion.active() == ModelVersion.objects.get(run=first)
+    assert not ModelVersion.objects.get(run=waiting).is_active
+
+    chosen = jobs.enqueue_training(
+        mapped_dataset, algorithm="logistic", put_in_use=True
+    )
+    run_jobs("training")
+
+    assert ModelVersion.active() == ModelVersion.objects.get(run=chosen)
+    assert AuditEntry.objects.filter(action="promoted").count() == 1
 
 
 def test_a_cancelled_run_leaves_the_active_model_in_place(mapped_dataset, run_jobs):
@@ -74,3 +98,20 @@ def test_a_running_job_stops_at_its_next_stage_when_cancelled(
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.CANCELLED
     assert ModelVersion.active() is None
+
+
+def test_only_an_admin_is_offered_to_replace_the_model_in_use(
+    mapped_dataset, run_jobs, client, django_user_model
+):
+    jobs.enqueue_training(mapped_dataset, algorithm="logistic")
+    run_jobs("training")
+    url = reverse("modeling:train", args=[mapped_dataset.pk])
+
+    client.force_login(role_user(django_user_model, MARKETER))
+    marketer_page = client.get(url).content.decode()
+    client.force_login(role_user(django_user_model, ADMIN))
+    admin_page = client.get(url).content.decode()
+
+    assert 'name="put_in_use"' not in marketer_page
+    assert "waits beside it until an admin" in marketer_page
+    assert 'name="put_in_use"' in admin_page

@@ -91,11 +91,20 @@ def test_outcomes_from_every_path_join_the_history_once(
         probability=0.1,
         outcome="won",
         outcome_at=timezone.now(),
+        model_version=champion,
+    )
+    # A lead no model of this history scored has other columns: left out.
+    Lead.objects.create(
+        external_id="OTHER1",
+        fields={"Budget": "50k"},
+        probability=0.4,
+        outcome="lost",
+        outcome_at=timezone.now(),
     )
 
     data = retraining_set(champion.dataset)
 
-    assert Lead.objects.exclude(outcome="").count() == N_NEW + 1
+    assert Lead.objects.exclude(outcome="").count() == N_NEW + 2
     assert len(data.y) == N_HISTORY + N_NEW
     assert data.n_feedback == N_NEW + 1
     assert data.y.iloc[-1] in (0, 1) and data.frame["Lead ID"].is_unique
@@ -267,7 +276,8 @@ def test_enough_new_outcomes_queue_a_retrain_at_the_next_check(
     new_leads, admin_client, champion, queues, monkeypatch
 ):
     policy = RetrainPolicy.current()
-    policy.schedule, policy.min_new_outcomes = "outcomes", 100
+    # Every outcome counts, the CSV's back-dated ones (November) among them.
+    policy.schedule, policy.min_new_outcomes = "outcomes", N_NEW
     schedule.save_policy(policy)
     assert policy.next_run_at is None
 

@@ -142,6 +142,31 @@ def test_an_outcome_is_recorded_through_the_api(api, version):
     assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
 
 
+def test_an_external_id_with_a_slash_is_addressable(api, version):
+    api("post", SCORE, LEAD | {"external_id": "accounts/42"})
+
+    found = api("get", "/api/v1/leads/accounts/42")
+    won = api("post", "/api/v1/leads/accounts/42/outcome", {"outcome": "won"})
+
+    assert found.status_code == 200 and found.json()["external_id"] == "accounts/42"
+    assert won.status_code == 200 and won.json()["outcome"] == "won"
+
+
+def test_an_outcome_keeps_the_day_the_crm_gives(api, version):
+    api("post", SCORE, LEAD)
+    url = "/api/v1/leads/crm-1/outcome"
+
+    dated = api("post", url, {"outcome": "lost", "date": "2026-10-15"})
+    garbled = api("post", url, {"outcome": "won", "date": "15 Octobre"})
+    future = api("post", url, {"outcome": "won", "date": "2999-01-01"})
+
+    assert dated.json()["outcome_at"].startswith("2026-10-15")
+    assert garbled.status_code == 400 and garbled.json()["code"] == "invalid_date"
+    assert future.status_code == 400 and "future" in future.json()["error"]
+    lead = Lead.objects.get(external_id="crm-1")
+    assert lead.outcome == "lost" and lead.outcome_at.date().isoformat() == "2026-10-15"
+
+
 def test_the_model_endpoint_lists_fields_and_tiers(api, version):
     body = api("get", "/api/v1/model").json()
 

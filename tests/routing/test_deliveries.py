@@ -6,6 +6,7 @@ import time
 import pytest
 from django.core import mail
 
+from modeling.rescoring import rescore_open_leads
 from routing.actions import UnsafeUrlError, check_webhook_url
 from routing.deliveries import resend
 from routing.models import Delivery, Lead, RoutingRule, Tier
@@ -122,8 +123,9 @@ def test_a_rule_filters_on_a_field(api, version, receiver, run_jobs):
 
 
 def test_email_goes_to_the_list_and_the_owner(
-    api, version, run_jobs, django_user_model
+    api, version, run_jobs, django_user_model, settings
 ):
+    settings.SITE_URL = "https://leads.example.com"
     django_user_model.objects.create_user("rep", email="rep@example.com")
     on_every_tier("email", recipients="sales@example.com", to_owner=True)
 
@@ -133,6 +135,8 @@ def test_email_goes_to_the_list_and_the_owner(
     [message] = mail.outbox
     assert set(message.to) == {"sales@example.com", "rep@example.com"}
     assert "crm-7" in message.subject
+    lead = Lead.objects.get(external_id="crm-7")
+    assert f"https://leads.example.com/leads/{lead.pk}/" in message.body
 
 
 def test_the_call_queue_ranks_queued_leads(api, version, run_jobs):
@@ -198,3 +202,20 @@ def test_an_uploaded_file_of_new_leads_runs_each_tiers_webhook(
 
     assert len(receiver.received) == 2
     assert Delivery.objects.filter(status="sent").count() == 2
+
+
+def test_a_rescore_sends_only_the_leads_that_changed_tier(api, version, run_jobs):
+    on_every_tier("call_queue")
+    api("post", SCORE, LEAD)
+    api("post", SCORE, LEAD | {"external_id": "crm-8"})
+    run_jobs("delivery")
+    # As if an older model had put crm-8 in another tier than today's model.
+    moved = Lead.objects.get(external_id="crm-8")
+    elsewhere = Tier.objects.exclude(pk=moved.tier_id).first()
+    Lead.objects.filter(pk=moved.pk).update(tier=elsewhere)
+
+    rescore_open_leads(version)
+    run_jobs("delivery")
+
+    sent = Delivery.objects.values_list("lead__external_id", flat=True)
+    assert sorted(sent) == ["crm-7", "crm-8", "crm-8"]

@@ -91,6 +91,24 @@ def test_the_list_filters_by_tier_source_and_status(api, version, marketer_clien
     assert b'class="tier tier-' in won.content
 
 
+def test_a_sales_manager_dates_an_outcome_from_the_lead_page(
+    api, version, marketer_client
+):
+    lead = Lead.objects.get(pk=scored(api, 1)[0]["lead_id"])
+    url = reverse("routing:outcome", args=[lead.pk])
+
+    marketer_client.post(url, {"outcome": "won", "date": "2026-09-30"})
+    page = marketer_client.get(lead.get_absolute_url())
+    refused = marketer_client.post(
+        url, {"outcome": "lost", "date": "2999-01-01"}, follow=True
+    )
+
+    lead.refresh_from_db()
+    assert lead.outcome == "won" and lead.outcome_at.date().isoformat() == "2026-09-30"
+    assert b'value="2026-09-30"' in page.content
+    assert b"The outcome date is in the future" in refused.content
+
+
 def test_the_lead_page_shows_history_and_answers(api, version, marketer_client):
     api("post", SCORE, {"external_id": "h1", "Minutes on site": 3})
     api("patch", "/api/v1/leads/h1", {"budget": "10k-50k"})
@@ -184,6 +202,34 @@ def test_capacity_mode_sets_the_top_threshold(admin_client, api, version):
     ranked = sorted(Score.objects.values_list("probability", flat=True))
     # 1 a week over 4 weeks: the 4 best of the 10 recent scores stay on top.
     assert ranked[-5] < hot.min_probability <= ranked[-4]
+
+
+def test_capacity_beyond_the_flow_keeps_the_top_tier_above_the_next(
+    admin_client, api, version
+):
+    scored(api, 10)
+    data = tier_post(Tier.objects.ordered(), hot=0.7) | {
+        "capacity": "1000",
+        "preview": "1",
+    }
+
+    page = admin_client.post(reverse("routing:tiers"), data)
+
+    names = [row.name for row in page.context["preview"]]
+    thresholds = [row.min_probability for row in page.context["preview"]]
+    assert names == ["Hot", "Warm", "Cold"]
+    assert thresholds == sorted(thresholds, reverse=True)
+    assert "lower Warm's threshold" in page.content.decode().replace("&#x27;", "'")
+
+
+def test_two_tiers_cannot_share_a_threshold(admin_client, version):
+    data = tier_post(Tier.objects.ordered(), hot=0.3) | {"save": "1"}
+
+    page = admin_client.post(reverse("routing:tiers"), data)
+
+    assert page.status_code == 200
+    assert "Two tiers have the same threshold" in page.content.decode()
+    assert Tier.objects.get(name="Hot").min_probability == 0.7
 
 
 def tier_post(tiers, *, hot: float) -> dict:
