@@ -13,6 +13,7 @@ from modeling.drift import reference_profile
 from modeling.errors import TrainingError
 from modeling.features import usable_columns
 from modeling.models import ROW_ORDER, ModelVersion, TrainingRun
+from modeling.promotion import make_active
 from modeling.training import TrainedModel, split_by_outcome, train_and_evaluate
 
 logger = logging.getLogger(__name__)
@@ -54,9 +55,13 @@ def fingerprint(frame: pd.DataFrame, y: pd.Series) -> str:
 
 
 def train_version(run: TrainingRun) -> ModelVersion:
-    """Train, measure and store a model for the run's dataset; activate it.
+    """Train, measure and store a model for the run's dataset.
 
-    The previous active model stays active until this one is fully saved.
+    The first model goes into use at once. When one is already in use, the
+    new one replaces it only if the run asks to (`promote`, an admin's
+    choice); otherwise it waits beside it, so a worse model never takes over
+    by itself. Either way the model in use keeps scoring until this one is
+    fully saved.
     """
     started = time.monotonic()
     dataset = run.dataset
@@ -82,7 +87,7 @@ def train_version(run: TrainingRun) -> ModelVersion:
     version = store_version(
         run, trained, labelled, y, kinds, seconds=seconds, n_open=len(open_rows)
     )
-    version.activate()
+    put_in_use(version, run)
     logger.info(
         "TrainingRun %s: model %s, AUC %.3f in %.0fs",
         run.pk,
@@ -91,6 +96,18 @@ def train_version(run: TrainingRun) -> ModelVersion:
         seconds,
     )
     return version
+
+
+def put_in_use(version: ModelVersion, run: TrainingRun) -> None:
+    """Activate a first-trained version when nothing is in use or when asked."""
+    if ModelVersion.active() is None:
+        version.activate()
+    elif run.promote:
+        make_active(
+            version,
+            user=run.created_by,
+            reason="Chosen when training started on " + run.dataset.original_name,
+        )
 
 
 def store_version(
@@ -136,7 +153,10 @@ def store_version(
         artifact=name,
         checksum=checksum,
         library_versions=library_versions(),
-        reference=reference_profile(frame, kinds, trained.holdout["proba"]),
+        # The values "next tier" tries ride along with the training
+        # distributions, so no migration is needed for them.
+        reference=reference_profile(frame, kinds, trained.holdout["proba"])
+        | {"changes": trained.changes},
     )
 
 

@@ -2,21 +2,27 @@
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from modeling.errors import TrainingError
 from modeling.features import BLANK, prepare_features
-from modeling.metrics import curves, evaluate
+from modeling.metrics import curves, evaluate, rank_auc
+from modeling.next_tier import candidate_values
 from modeling.pipeline import ALGORITHMS, fit_calibrated, single_threaded
 from modeling.segments import find_segments
-from modeling.validation import Validation, plan_validation, shuffled_split
+from modeling.validation import (
+    LARGE_FILE_ROWS,
+    Validation,
+    plan_validation,
+    shuffled_split,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +32,13 @@ MIN_PER_CLASS = 10
 # Permutation importance is measured on at most this many held-out rows:
 # enough for a stable ranking, bounded time on large files.
 IMPORTANCE_ROWS = 1000
+IMPORTANCE_REPEATS = 3
+# Shuffled rows predicted per call: bounds memory on wide files.
+SHUFFLED_ROWS = 10_000
 DEFAULT_THRESHOLDS = {"Hot": 0.7, "Warm": 0.3}
+# "Automatic" stops testing an algorithm on a large file when its first fold
+# trails the best first fold by more than this much ROC AUC.
+SCREEN_MARGIN = 0.01
 
 
 @dataclass
@@ -37,6 +49,9 @@ class Candidate:
     model: BaseEstimator
     split: tuple[np.ndarray, np.ndarray]
     auc: float
+    # False when validation stopped after the first fold (see
+    # validate_candidates): its AUC is that fold's alone.
+    complete: bool = True
 
 
 @dataclass
@@ -51,6 +66,8 @@ class TrainedModel:
     holdout: dict
     curves: dict
     candidates: dict = field(default_factory=dict)
+    # The values "next tier" tries per changeable column (next_tier.py).
+    changes: dict = field(default_factory=dict)
 
 
 def check_trainable(y: pd.Series) -> None:
@@ -93,6 +110,35 @@ def train_and_evaluate(
     is time-based), `algorithm` one of ALGORITHMS or "auto" (the best by
     validated ROC AUC).
     """
+    # Matrix products and gradient boosting run on one thread: on two cores
+    # shared with the web process and other workers, their extra threads
+    # mostly spin waiting for each other (on 100,000 rows a logistic fit ran
+    # 2 times, the segment counts 20 times and boosting 5-15 times slower
+    # with two). A forest's own worker threads do not spin, and keep two.
+    with threadpool_limits(limits=1):
+        return _train_and_evaluate(
+            frame,
+            y,
+            kinds,
+            algorithm,
+            order=order,
+            thresholds=thresholds,
+            random_state=random_state,
+            progress=progress,
+        )
+
+
+def _train_and_evaluate(
+    frame: pd.DataFrame,
+    y: pd.Series,
+    kinds: dict[str, str],
+    algorithm: str,
+    *,
+    order: pd.Series | None,
+    thresholds: dict[str, float] | None,
+    random_state: int,
+    progress: Progress | None,
+) -> TrainedModel:
     report = progress or (lambda percent, stage: None)
     check_trainable(y)
     X = prepare_features(frame, kinds).reset_index(drop=True)
@@ -103,11 +149,8 @@ def train_and_evaluate(
     )
 
     names = ALGORITHMS if algorithm == "auto" else (algorithm,)
-    candidates = [
-        validate(kinds, name, X, y_all, validation, report, step, len(names))
-        for step, name in enumerate(names)
-    ]
-    best = max(candidates, key=lambda c: c.auc)
+    candidates = validate_candidates(kinds, names, X, y_all, validation, report)
+    best = max((c for c in candidates if c.complete), key=lambda c: c.auc)
     held_y = y_all[best.positions]
     metrics = evaluate(held_y, best.proba, thresholds=thresholds or DEFAULT_THRESHOLDS)
     if validation.kind == "time":
@@ -139,7 +182,59 @@ def train_and_evaluate(
         holdout={"proba": best.proba.round(5).tolist(), "y": held_y.tolist()},
         curves=curves(held_y, best.proba),
         candidates={c.algorithm: round(c.auc, 4) for c in candidates},
+        changes=candidate_values(X, kinds),
     )
+
+
+def validate_candidates(
+    kinds: dict[str, str],
+    names: tuple[str, ...],
+    X: pd.DataFrame,
+    y: np.ndarray,
+    validation: Validation,
+    report: Progress,
+) -> list[Candidate]:
+    """Validate each algorithm in `names`, in that order.
+
+    On a large file, an algorithm whose first fold trails the best first
+    fold by more than SCREEN_MARGIN is not tested on the other folds: with
+    thousands of test leads per fold such a gap does not close, and testing
+    it further only costs time. It stays in the list, `complete` False.
+    """
+    splits = validation.splits
+    steps = FoldSteps(report, len(names) * len(splits), len(splits))
+    if len(names) == 1 or len(splits) == 1 or len(y) < LARGE_FILE_ROWS:
+        return [validate(kinds, name, X, y, splits, steps) for name in names]
+
+    first = [validate(kinds, name, X, y, splits[:1], steps) for name in names]
+    leader = max(c.auc for c in first)
+    trailing = {c.algorithm for c in first if c.auc < leader - SCREEN_MARGIN}
+    steps.total -= len(trailing) * (len(splits) - 1)
+    if trailing:
+        logger.info("Validation: %s trailed after one fold", sorted(trailing))
+    return [
+        replace(c, complete=False)
+        if c.algorithm in trailing
+        else joined(
+            c, validate(kinds, c.algorithm, X, y, splits[1:], steps, first=2), y
+        )
+        for c in first
+    ]
+
+
+@dataclass
+class FoldSteps:
+    """Reports progress through every fold of every algorithm tested."""
+
+    report: Progress
+    total: int
+    n_folds: int
+    done: int = 0
+
+    def next(self, algorithm: str, fold: int) -> None:
+        label = f"Testing {algorithm}: fold {fold} of {self.n_folds}"
+        self.report(10 + int(50 * self.done / self.total), label)
+        self.done += 1
 
 
 def validate(
@@ -147,24 +242,32 @@ def validate(
     algorithm: str,
     X: pd.DataFrame,
     y: np.ndarray,
-    validation: Validation,
-    report: Progress,
-    step: int,
-    n_steps: int,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    steps: FoldSteps,
+    *,
+    first: int = 1,
 ) -> Candidate:
-    """Score every test lead of every split with a model that never saw it."""
+    """Score every test lead of every split with a model that never saw it.
+
+    `first` is the number of the first split among all the folds.
+    """
     positions, probas = [], []
-    n_folds = len(validation.splits)
-    for fold, (train, test) in enumerate(validation.splits, start=1):
-        done = (step * n_folds + fold - 1) / (n_steps * n_folds)
-        label = f"Testing {algorithm}: fold {fold} of {n_folds}"
-        report(10 + int(50 * done), label)
+    for fold, (train, test) in enumerate(splits, start=first):
+        steps.next(algorithm, fold)
         model = fit_calibrated(kinds, algorithm, X.iloc[train], pd.Series(y[train]))
         positions.append(test)
         probas.append(model.predict_proba(X.iloc[test])[:, 1])
     positions, proba = np.concatenate(positions), np.concatenate(probas)
     auc = float(roc_auc_score(y[positions], proba))
     return Candidate(algorithm, positions, proba, model, (train, test), auc)
+
+
+def joined(first: Candidate, rest: Candidate, y: np.ndarray) -> Candidate:
+    """Return one candidate validated on the folds of both."""
+    positions = np.concatenate([first.positions, rest.positions])
+    proba = np.concatenate([first.proba, rest.proba])
+    auc = float(roc_auc_score(y[positions], proba))
+    return replace(rest, positions=positions, proba=proba, auc=auc)
 
 
 def shuffled_auc(
@@ -183,24 +286,22 @@ def column_importances(
 
     Shuffling a whole input column (not one dummy of it) answers the
     business question: how much worse is the model without this column?
+    Importance is the drop in ROC AUC, its spread the standard deviation
+    over IMPORTANCE_REPEATS shuffles.
     """
     if len(X) > IMPORTANCE_ROWS:
         X, _, y, _ = train_test_split(
             X, y, train_size=IMPORTANCE_ROWS, stratify=y, random_state=random_state
         )
+    X = X.reset_index(drop=True)
     # Calibration is monotonic, so it cannot change a ranking: scrambling is
     # measured on the fitted pipeline inside, which predicts faster.
-    result = permutation_importance(
-        ranking_model(model),
-        X,
-        y,
-        scoring="roc_auc",
-        n_repeats=3,
-        random_state=random_state,
-        n_jobs=1,
-    )
+    pipeline = ranking_model(model)
+    base = rank_auc(y, pipeline.predict_proba(X)[:, 1])
+    proba = shuffled_predictions(pipeline, X, random_state)
+    drops = base - np.apply_along_axis(lambda p: rank_auc(y, p), 2, proba)
     ranked = sorted(
-        zip(X.columns, result.importances_mean, result.importances_std, strict=True),
+        zip(X.columns, drops.mean(1), drops.std(1), strict=True),
         key=lambda item: item[1],
         reverse=True,
     )
@@ -212,6 +313,45 @@ def column_importances(
         }
         for column, mean, std in ranked
     ]
+
+
+def shuffled_predictions(
+    pipeline: BaseEstimator, X: pd.DataFrame, random_state: int
+) -> np.ndarray:
+    """Return predictions with one column shuffled at a time, shaped
+    (columns, IMPORTANCE_REPEATS, rows).
+
+    The shuffled copies of many columns go through the model in one call:
+    the cost per call, not per row, is what made column-by-column slow.
+    """
+    rng = np.random.default_rng(random_state)
+    n_rows, n_copies = len(X), IMPORTANCE_REPEATS
+    per_call = max(1, SHUFFLED_ROWS // (n_rows * n_copies))
+    proba = []
+    for first in range(0, X.shape[1], per_call):
+        columns = list(X.columns[first : first + per_call])
+        copies = shuffled_copies(X, columns, n_copies, rng)
+        proba.append(pipeline.predict_proba(copies)[:, 1])
+    return np.concatenate(proba).reshape(X.shape[1], n_copies, n_rows)
+
+
+def shuffled_copies(
+    X: pd.DataFrame, columns: list[str], n_copies: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Return n_copies of X per column in `columns`, that column shuffled in
+    each: the copies for the first column come first."""
+    n_rows, n_blocks = len(X), len(columns) * n_copies
+    stacked = {}
+    for name in X.columns:
+        values = X[name].to_numpy()
+        tiled = np.tile(values, n_blocks)
+        if name in columns:
+            at = columns.index(name) * n_copies * n_rows
+            for copy in range(n_copies):
+                block = slice(at + copy * n_rows, at + (copy + 1) * n_rows)
+                tiled[block] = values[rng.permutation(n_rows)]
+        stacked[name] = pd.Series(tiled, dtype=X[name].dtype)
+    return pd.DataFrame(stacked)
 
 
 def ranking_model(model: BaseEstimator) -> BaseEstimator:

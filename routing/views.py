@@ -17,13 +17,15 @@ from datasets.errors import DatasetError
 from datasets.models import Dataset
 from datasets.views import create_dataset
 from modeling.models import ModelVersion
+from modeling.next_tier import changeable_columns, next_step_sentence
+from modeling.runs import tier_thresholds
 from routing import forms
 from routing.intake import check_lead
 from routing.jobs import enqueue_scoring
 from routing.leads import record_outcome, score_incoming
 from routing.listing import export_rows, filter_leads
 from routing.models import Lead, ScoringRun, Tier
-from routing.outcomes import import_outcomes, outcome_history
+from routing.outcomes import import_outcomes, outcome_history, outcome_moment
 from routing.queue import call_queue, claim
 
 PAGE_SIZE = 50
@@ -68,11 +70,16 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(
         Lead.objects.select_related("tier", "model_version", "owner"), pk=pk
     )
+    version = lead.model_version
     context = {
         "lead": lead,
         "history": lead.scores.select_related("tier")[:50],
         "outcomes": Lead.Outcome.choices,
         "deliveries": lead.deliveries.select_related("rule")[:20],
+        "next_step": next_step_sentence(
+            version, lead.fields, lead.probability, tier_thresholds()
+        ),
+        "changeable": ", ".join(changeable_columns(version)),
     }
     return render(request, "routing/lead_detail.html", context)
 
@@ -83,8 +90,12 @@ def set_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
     form = forms.OutcomeForm(request.POST)
     if form.is_valid():
-        record_outcome(lead, form.cleaned_data["outcome"])
+        when = outcome_moment(form.cleaned_data["date"])
+        record_outcome(lead, form.cleaned_data["outcome"], when)
         messages.success(request, f"{lead}: outcome saved.")
+    else:
+        problems = [error for errors in form.errors.values() for error in errors]
+        messages.error(request, " ".join(problems))
     return redirect(_next(request, form) or lead.get_absolute_url())
 
 
