@@ -140,10 +140,30 @@ def _reject_binary(head: bytes) -> None:
             "it in Excel, save it as .xlsx or CSV, and upload that file."
         )
     has_bom = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    if head.startswith(BINARY_MAGICS) or (b"\x00" in head and not has_bom):
-        # Known limit: UTF-16 without a byte-order mark is taken for binary;
-        # such files are refused and must be saved again as UTF-8 CSV.
+    if head.startswith(BINARY_MAGICS):
         raise DatasetError(NOT_A_TABLE)
+    if b"\x00" in head and not has_bom and bomless_utf16(head) is None:
+        raise DatasetError(NOT_A_TABLE)
+
+
+def bomless_utf16(head: bytes) -> str | None:
+    """Return "utf-16-le" or "utf-16-be" when bytes full of zeros are UTF-16
+    text without a byte-order mark (some exporters write it), else None.
+
+    Binary data has zeros too, so the decoded text must also look like a
+    table: printable, with line breaks and a delimiter.
+    """
+    head = head[: len(head) // 2 * 2]
+    best = charset_normalizer.from_bytes(
+        head, cp_isolation=["utf_16_le", "utf_16_be"]
+    ).best()
+    if best is None:
+        return None
+    encoding = best.encoding.replace("_", "-")
+    text = head.decode(encoding, errors="replace")
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    looks_tabular = "\n" in text and any(d in text for d in ",;\t|")
+    return encoding if looks_tabular and printable >= 0.95 * len(text) else None
 
 
 def detect_encoding(head: bytes) -> str:
@@ -152,6 +172,8 @@ def detect_encoding(head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if b"\x00" in head and (utf16 := bomless_utf16(head)):
+        return utf16
     if _decodes(head, "utf-8"):
         return "utf-8"
 

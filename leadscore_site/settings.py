@@ -221,6 +221,8 @@ SPECTACULAR_SETTINGS = {
 }
 # Requests one API token may make, per second, min, hour or day.
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", default="600/min")
+# Requests with an unknown token one address may send in ten minutes.
+API_BAD_TOKEN_LIMIT = env_int("API_BAD_TOKEN_LIMIT", default=50)
 # Webhooks may not reach loopback, private or metadata addresses unless the
 # host is listed here (tests list 127.0.0.1).
 WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", default=[])

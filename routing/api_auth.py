@@ -1,6 +1,8 @@
 """Token authentication for the scoring API."""
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
@@ -13,6 +15,9 @@ from routing.tokens import find_token, token_scope
 # Recording every use would add a write to every request; once a minute is
 # enough to tell an admin which tokens are still in use.
 LAST_USED_EVERY_SECONDS = 60
+# Unknown tokens from one address are counted over this window; past
+# API_BAD_TOKEN_LIMIT the address is refused until the window ends.
+BAD_TOKEN_WINDOW_SECONDS = 600
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -26,14 +31,44 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Send the token after 'Bearer '.")
+        address = get_client_ip_address(request) or "unknown"
+        if guesses_so_far(address) >= settings.API_BAD_TOKEN_LIMIT:
+            raise exceptions.Throttled(
+                wait=BAD_TOKEN_WINDOW_SECONDS,
+                detail="Too many requests with unknown tokens from this address. "
+                "Check the token, and try again in a few minutes.",
+            )
         token = find_token(parts[1].decode(errors="replace"))
         if token is None:
+            count_guess(address)
             raise exceptions.AuthenticationFailed("This token is unknown or revoked.")
         _note_use(token)
         return (None, token)
 
     def authenticate_header(self, request: Request) -> str:
         return "Bearer"
+
+
+def _guess_key(address: str) -> str:
+    return f"api-bad-token:{address}"
+
+
+def guesses_so_far(address: str) -> int:
+    """Return how many unknown tokens this address sent in the window."""
+    return cache.get(_guess_key(address), 0)
+
+
+def count_guess(address: str) -> None:
+    """Count one unknown token from this address; the count lasts a window.
+
+    Shared through Redis, so guesses spread over web processes add up.
+    """
+    key = _guess_key(address)
+    cache.add(key, 0, timeout=BAD_TOKEN_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, timeout=BAD_TOKEN_WINDOW_SECONDS)
 
 
 def _note_use(token: ApiToken) -> None:
@@ -71,8 +106,8 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
     """
 
     scope = "api_token"
-    # Known limit: requests with an unknown token fail authentication before
-    # any throttle runs, so they are not rate limited (keys are 256 random bits).
+    # Unknown tokens never reach a throttle (authentication fails first);
+    # ApiTokenAuthentication limits them per address instead.
 
     def get_rate(self) -> str:
         # Read at each request rather than at import, so tests can lower it.

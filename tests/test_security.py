@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -222,3 +223,23 @@ def test_api_requests_are_rate_limited_per_token(client, db, settings):
     assert answers[:3] == [503] * 3 and answers[3] == 429
     assert call(key).json()["code"] == "throttled"
     assert call(other).status_code == 503
+
+
+def test_guessing_tokens_from_one_address_is_cut_off(client, db, settings):
+    settings.API_BAD_TOKEN_LIMIT = 3
+    guesser, neighbour = "203.0.113.50", "203.0.113.51"
+    for address in (guesser, neighbour):
+        cache.delete(f"api-bad-token:{address}")
+
+    def call(address: str, token: str = "ls_guess") -> int:
+        return client.get(
+            "/api/v1/model", HTTP_AUTHORIZATION=f"Bearer {token}", REMOTE_ADDR=address
+        )
+
+    answers = [call(guesser).status_code for _ in range(4)]
+    real = create_token("CRM")[1]
+
+    assert answers == [401, 401, 401, 429]
+    assert "unknown tokens" in call(guesser).json()["error"]
+    assert call(guesser, real).status_code == 429  # the address, whatever it sends
+    assert call(neighbour, real).status_code == 503  # no model yet, but let in

@@ -35,6 +35,23 @@ def test_detects_encoding_and_keeps_accents(tmp_path, encoding, expected):
     assert result.frame.columns.tolist() == ["name", "city"]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path, encoding):
+    text = "name;city\nJosé;Zürich\nFrançois;Besançon\nMüller;Köln\n"
+    result = read_table(write(tmp_path, text, encoding=encoding))
+
+    assert result.encoding == encoding
+    assert result.frame["city"].tolist() == ["Zürich", "Besançon", "Köln"]
+
+
+def test_binary_with_zero_bytes_is_still_refused(tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_bytes(bytes(range(256)) * 40)
+
+    with pytest.raises(DatasetError, match="not a spreadsheet"):
+        read_table(path)
+
+
 def test_latin1_file_with_byte_undefined_in_windows_1252(tmp_path):
     path = write(tmp_path, "name,code\nJosé,a\x81b\n", encoding="latin-1")
     result = read_table(path)
