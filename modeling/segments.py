@@ -178,7 +178,9 @@ def _combinations(
     """
     (T, y), (T_test, y_test) = train, test
     min_rows = max(MIN_LEADS, int(len(y) * MIN_SHARE))
-    support, converted = T.T @ T, T.T @ (T * y[:, None])
+    # Outcomes are 0 or 1, so a pair's conversions count over converted rows.
+    converted_rows = T[y == 1]
+    support, converted = T.T @ T, converted_rows.T @ converted_rows
     single = np.diagonal(converted) / np.diagonal(support)
     columns = np.array([trait.position for trait in traits])
 
@@ -198,7 +200,8 @@ def _combinations(
     i, j = i[order], j[order]
 
     test_support = T_test.T @ T_test
-    test_converted = T_test.T @ (T_test * y_test[:, None])
+    converted_test = T_test[y_test == 1]
+    test_converted = converted_test.T @ converted_test
     pairs = Counts(n[order], hits[order], test_support[i, j], test_converted[i, j])
     top = list(zip(i[:TOP_PAIRS_EXTENDED], j[:TOP_PAIRS_EXTENDED], strict=True))
     triples, triple_counts = _triples(top, columns, train, test, min_rows)
