@@ -124,6 +124,12 @@ def test_admin_sets_up_tiers_a_webhook_and_a_token(
 
     open_from_menu(page, "API tokens")
     assert key not in page.content()
+    # Revoking cannot be undone, so the page asks first: once refused, once
+    # confirmed.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    listed.get_by_role("button", name="Revoke").click()
+    assert ApiToken.objects.get(name="Ops script").is_active
+    page.once("dialog", lambda dialog: dialog.accept())
     listed.get_by_role("button", name="Revoke").click()
     expect(page.get_by_role("status")).to_contain_text(
         "The token for Ops script no longer works."
