@@ -6,12 +6,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from modeling.errors import TrainingError
+from modeling.explain import split_model
 from modeling.features import BLANK, prepare_features
 from modeling.metrics import curves, evaluate, rank_auc
 from modeling.next_tier import candidate_values
@@ -294,12 +296,10 @@ def column_importances(
             X, y, train_size=IMPORTANCE_ROWS, stratify=y, random_state=random_state
         )
     X = X.reset_index(drop=True)
-    # Calibration is monotonic, so it cannot change a ranking: scrambling is
-    # measured on the fitted pipeline inside, which predicts faster.
-    pipeline = ranking_model(model)
-    base = rank_auc(y, pipeline.predict_proba(X)[:, 1])
-    proba = shuffled_predictions(pipeline, X, random_state)
-    drops = base - np.apply_along_axis(lambda p: rank_auc(y, p), 2, proba)
+    proba, shuffled = ranking_predictions(model, X, random_state)
+    drops = rank_auc(y, proba) - np.apply_along_axis(
+        lambda p: rank_auc(y, p), 2, shuffled
+    )
     ranked = sorted(
         zip(X.columns, drops.mean(1), drops.std(1), strict=True),
         key=lambda item: item[1],
@@ -313,6 +313,72 @@ def column_importances(
         }
         for column, mean, std in ranked
     ]
+
+
+def ranking_predictions(
+    model: BaseEstimator, X: pd.DataFrame, random_state: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the ranking model's predictions for X, then for X with one
+    column shuffled at a time (shaped as shuffled_predictions shapes them).
+
+    Calibration is monotonic, so it cannot change a ranking: scrambling is
+    measured without it, which predicts faster. A model split_model can take
+    apart preprocesses X once and shuffles each column's preprocessed block
+    (every row of it moving together); any other model gets shuffled copies
+    of X through its whole pipeline. Both see the same shuffles.
+    """
+    parts = split_model(model, list(X.columns))
+    if parts is None:
+        pipeline = ranking_model(model)
+        proba = pipeline.predict_proba(X)[:, 1]
+        return proba, shuffled_predictions(pipeline, X, random_state)
+    Z = parts.preprocess.transform(X)
+    proba = parts.classifier.predict_proba(Z)[:, 1]
+    shuffled = shuffled_block_predictions(
+        parts.classifier, Z, parts.blocks, random_state
+    )
+    return proba, shuffled
+
+
+def shuffled_block_predictions(
+    classifier: BaseEstimator,
+    Z: np.ndarray | sparse.spmatrix,
+    blocks: list[np.ndarray],
+    random_state: int,
+) -> np.ndarray:
+    """Return predictions for preprocessed rows Z with one block of columns
+    shuffled at a time, shaped (blocks, IMPORTANCE_REPEATS, rows).
+
+    The random draws are shuffled_predictions' own, in the same order.
+    """
+    rng = np.random.default_rng(random_state)
+    n_rows, n_copies = Z.shape[0], IMPORTANCE_REPEATS
+    per_call = max(1, SHUFFLED_ROWS // (n_rows * n_copies))
+    stack = sparse.vstack if sparse.issparse(Z) else np.vstack
+    proba = []
+    for first in range(0, len(blocks), per_call):
+        copies = [
+            shuffled_block(Z, block, rng.permutation(n_rows))
+            for block in blocks[first : first + per_call]
+            for _ in range(n_copies)
+        ]
+        proba.append(classifier.predict_proba(stack(copies))[:, 1])
+    return np.concatenate(proba).reshape(len(blocks), n_copies, n_rows)
+
+
+def shuffled_block(
+    Z: np.ndarray | sparse.spmatrix, block: np.ndarray, order: np.ndarray
+) -> np.ndarray | sparse.spmatrix:
+    """Return a copy of Z with the columns in `block` taken from its rows in
+    `order`: the rows of one input column's block move together."""
+    if not sparse.issparse(Z):
+        shuffled = Z.copy()
+        shuffled[:, block] = Z[np.ix_(order, block)]
+        return shuffled
+    inside = np.zeros(Z.shape[1])
+    inside[block] = 1.0
+    # Multiplying by exact ones and zeros leaves every value as it was.
+    return Z @ sparse.diags(1.0 - inside) + Z[order] @ sparse.diags(inside)
 
 
 def shuffled_predictions(
