@@ -12,6 +12,9 @@ from leadscore_site.roles import MARKETER, SALES_MANAGER
 from tests.builders import make_leads
 from tests.roles import give_roles
 
+# One user per role (marketer_only, sales_manager, site_admin), for any test.
+pytest_plugins = ["tests.roles"]
+
 QUEUES = ("training", "scoring", "delivery")
 
 REPO = Path(__file__).resolve().parent.parent

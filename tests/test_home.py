@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from datasets.models import Dataset
 from leadscore_site.context_processors import STEP_OF_VIEW, STEPS, resume
-from leadscore_site.roles import ADMIN, MARKETER, SALES_MANAGER
+from leadscore_site.roles import MARKETER, SALES_MANAGER
 from modeling.models import Comparison, DriftCheck, ModelVersion, TrainingRun
 from routing.models import Delivery, Lead, RoutingRule, Score, Tier
 from tests.builders import make_leads
-from tests.roles import give_roles, role_user
+from tests.roles import give_roles
 from tests.routing import conftest as routing_fixtures
 
 pytestmark = pytest.mark.django_db
@@ -29,21 +29,6 @@ version = routing_fixtures.version
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def marketer_only(django_user_model):
-    return role_user(django_user_model, MARKETER)
-
-
-@pytest.fixture
-def sales_manager(django_user_model):
-    return role_user(django_user_model, SALES_MANAGER)
-
-
-@pytest.fixture
-def site_admin(django_user_model):
-    return role_user(django_user_model, ADMIN)
 
 
 def history_csv(n_open: int = 40) -> bytes:
