@@ -202,9 +202,7 @@ def test_a_retrained_model_not_yet_in_use_waits_for_a_decision(
     run = TrainingRun.objects.create(
         dataset=version.dataset, algorithm="logistic", kind="retrain"
     )
-    challenger = ModelVersion.objects.create(
-        run=run, dataset=version.dataset, **{**trained_fields, "is_active": False}
-    )
+    challenger = routing_fixtures.store_trained(trained_fields, run, is_active=False)
     Comparison.objects.create(challenger=challenger, champion=version)
     client.force_login(site_admin)
     html = home(client)

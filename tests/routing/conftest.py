@@ -6,6 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.test import override_settings
 
@@ -39,10 +40,14 @@ def build_version(*, algorithm: str = "logistic") -> ModelVersion:
 
 @pytest.fixture(scope="session")
 def trained_fields(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Train once per session; return the stored version's field values."""
-    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
-    media.enable()
-    with django_db_blocker.unblock():
+    """Train once per session; return the stored version's field values.
+
+    The artifact's bytes ride along (key ARTIFACT_BYTES): `version` writes
+    them into whatever media folder the test uses, so no test depends on
+    the media settings of the test that happened to train first.
+    """
+    media = tmp_path_factory.mktemp("media")
+    with override_settings(MEDIA_ROOT=media), django_db_blocker.unblock():
         try:
             with transaction.atomic():
                 version = build_version()
@@ -55,20 +60,42 @@ def trained_fields(django_db_setup, django_db_blocker, tmp_path_factory):
                 )
         except _Undo as undo:
             fields = undo.args[0]
-    yield fields
-    media.disable()
+        fields["artifact"] = fields["artifact"].name  # the file's name, not a handle
+        with default_storage.open(fields["artifact"], "rb") as artifact:
+            fields[ARTIFACT_BYTES] = artifact.read()
+    return fields
+
+
+ARTIFACT_BYTES = "artifact bytes"
 
 
 class _Undo(Exception):
     """Rolls the session's training rows back, keeping the artifact file."""
 
 
+def store_trained(
+    trained_fields: dict, run: TrainingRun | None = None, **changes
+) -> ModelVersion:
+    """Store the session's trained model as a version made by `run` (by
+    default a run on a new dataset), its artifact in the test's media."""
+    fields = {k: v for k, v in trained_fields.items() if k != ARTIFACT_BYTES}
+    if not default_storage.exists(fields["artifact"]):
+        content = ContentFile(trained_fields[ARTIFACT_BYTES])
+        default_storage.save(fields["artifact"], content)
+    if run is None:
+        dataset = Dataset.objects.create(
+            file="uploads/history.csv", original_name="h.csv"
+        )
+        run = TrainingRun.objects.create(dataset=dataset, algorithm="logistic")
+    return ModelVersion.objects.create(
+        run=run, dataset=run.dataset, **(fields | changes)
+    )
+
+
 @pytest.fixture
 def version(db, trained_fields):
     """An active model version trained on make_leads()."""
-    dataset = Dataset.objects.create(file="uploads/history.csv", original_name="h.csv")
-    run = TrainingRun.objects.create(dataset=dataset, algorithm="logistic")
-    stored = ModelVersion.objects.create(run=run, dataset=dataset, **trained_fields)
+    stored = store_trained(trained_fields)
     stored.activate()
     return stored
 

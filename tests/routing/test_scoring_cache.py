@@ -1,6 +1,7 @@
 """Each web process keeps the active model in memory, yet follows a change."""
 
 from modeling.models import ModelVersion, TrainingRun
+from tests.routing.conftest import store_trained
 
 SCORE = "/api/v1/score"
 LEAD = {"Source": "Referral", "Minutes on site": 40, "Employees": "11-50"}
@@ -11,9 +12,7 @@ def test_the_next_lead_is_scored_by_a_newly_activated_model(
 ):
     api("post", SCORE, LEAD)  # the first model is now in memory
     run = TrainingRun.objects.create(dataset=version.dataset, algorithm="logistic")
-    newer = ModelVersion.objects.create(
-        run=run, dataset=version.dataset, **(trained_fields | {"is_active": False})
-    )
+    newer = store_trained(trained_fields, run, is_active=False)
 
     newer.activate()
     after_promotion = api("post", SCORE, LEAD).json()
