@@ -77,6 +77,14 @@ def sample_history(n: int = 2000, *, random_state: int = 7) -> pd.DataFrame:
     )
 
 
+SAMPLE_NAME = "sample-lead-history.csv"
+
+
+def is_sample(dataset) -> bool:
+    """Return whether a dataset is the generated sample, not a real upload."""
+    return dataset.original_name == SAMPLE_NAME
+
+
 def sample_csv_bytes(n: int = 2000) -> bytes:
     """Return the sample history as a UTF-8 CSV file's bytes."""
     buffer = io.StringIO()

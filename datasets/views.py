@@ -11,7 +11,7 @@ from datasets.combining import guess_keys
 from datasets.errors import DatasetError
 from datasets.forms import JoinForm, MappingForm, ReadingForm, UploadForm
 from datasets.models import Dataset
-from datasets.sample import sample_csv_bytes
+from datasets.sample import SAMPLE_NAME, sample_csv_bytes
 from datasets.target import suggest_target_column
 
 LATER = "You said it was filled in after the first contact."
@@ -31,7 +31,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def try_sample(request: HttpRequest) -> HttpResponse:
-    upload = ContentFile(sample_csv_bytes(), name="sample-lead-history.csv")
+    upload = ContentFile(sample_csv_bytes(), name=SAMPLE_NAME)
     dataset = create_dataset(request, upload, Dataset.Purpose.HISTORY)
     messages.success(
         request,

@@ -8,6 +8,7 @@ import pandas as pd
 
 from datasets.intake import load_table, outcome_of
 from datasets.models import Dataset
+from datasets.sample import is_sample
 from modeling.artifacts import library_versions, save_pipeline
 from modeling.drift import reference_profile
 from modeling.errors import TrainingError
@@ -99,9 +100,17 @@ def train_version(run: TrainingRun) -> ModelVersion:
 
 
 def put_in_use(version: ModelVersion, run: TrainingRun) -> None:
-    """Activate a first-trained version when nothing is in use or when asked."""
-    if ModelVersion.active() is None:
+    """Activate a first-trained version when nothing is in use, when only the
+    sample data's model is, or when asked."""
+    active = ModelVersion.active()
+    if active is None:
         version.activate()
+    elif is_sample(active.dataset) and not is_sample(run.dataset):
+        make_active(version, reason="The first model on real leads replaces the sample")
+        # The sample's leads are made up: they must not reach a sales list.
+        from routing.models import Lead  # routing builds on modeling
+
+        Lead.objects.filter(model_version__dataset=active.dataset).delete()
     elif run.promote:
         make_active(
             version,

@@ -15,6 +15,9 @@ from routing.deliveries import resend
 from routing.models import Delivery
 
 MAX_LISTED = 200
+# A delivery still pending or retrying has a retry scheduled: re-sending it
+# too would send it twice.
+RESENDABLE = (Delivery.Status.FAILED, Delivery.Status.SENT)
 
 
 class DeliveryRecordSerializer(serializers.Serializer):
@@ -105,14 +108,25 @@ def deliveries(request: Request) -> Response:
 @extend_schema(
     operation_id="resend_delivery",
     request=None,
-    responses={200: DeliveryRecordSerializer, 404: ErrorSerializer},
-    summary="Send a delivery again, with fresh retries; admin tokens only",
+    responses={
+        200: DeliveryRecordSerializer,
+        404: ErrorSerializer,
+        409: ErrorSerializer,
+    },
+    summary="Send a failed or sent delivery again; admin tokens only",
 )
 @api_view(["POST"])
 def resend_delivery(request: Request, pk: int) -> Response:
     delivery = found(
         Delivery.objects.select_related("lead", "rule", "score"), pk, "delivery"
     )
+    if delivery.status not in RESENDABLE:
+        raise ApiError(
+            f"Delivery {pk} is {delivery.status}: its retries are still running. "
+            "Re-send it once it has failed or been sent.",
+            code="not_finished",
+            status=409,
+        )
     resend(delivery)
     delivery.refresh_from_db()
     return Response(delivery_record(delivery))

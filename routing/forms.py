@@ -74,7 +74,8 @@ class OutcomeForm(forms.Form):
 class OutcomeUploadForm(forms.Form):
     file = forms.FileField(
         label="CSV of outcomes",
-        help_text="Columns: external_id (or lead_id) and outcome (won or lost).",
+        help_text="Columns: external_id (or lead_id), outcome (won or lost) and, "
+        "if you know it, date (the day it was won or lost; today when blank).",
     )
 
 
@@ -117,6 +118,8 @@ class BaseTierFormSet(forms.BaseModelFormSet):
 
     def clean(self):
         super().clean()
+        if any(form.errors for form in self.forms):
+            return  # each wrong field already says what to change
         kept = [
             form.cleaned_data
             for form in self.forms

@@ -104,7 +104,8 @@ def _wanted_outcomes(rows: csv.DictReader, result: OutcomeImport) -> dict:
         outcome = read_outcome_value(row.get("outcome") or "")
         date_text = row.get("date") or row.get("outcome_date") or ""
         when = read_outcome_date(date_text)
-        if not key or outcome is None or (date_text.strip() and when is None):
+        future = when is not None and future_date_error(when.date()) is not None
+        if not key or outcome is None or (date_text.strip() and when is None) or future:
             result.bad_rows.append(number)
         else:
             wanted[key] = (outcome, when)

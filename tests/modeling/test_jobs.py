@@ -4,10 +4,12 @@ import pytest
 from django.urls import reverse
 
 from datasets.intake import inspect_upload
+from datasets.sample import SAMPLE_NAME
 from datasets.storing import dataset_from_path
 from leadscore_site.roles import ADMIN, MARKETER
 from modeling import jobs
 from modeling.models import AuditEntry, ModelVersion, TrainingRun
+from routing.models import Lead
 from tests.builders import make_leads
 from tests.roles import role_user
 
@@ -16,7 +18,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def mapped_dataset(tmp_path):
-    path = tmp_path / "history.csv"
+    return map_history(tmp_path / "history.csv")
+
+
+def map_history(path):
+    """Store make_leads() as an upload mapped for training; return it."""
+    path.parent.mkdir(exist_ok=True)
     make_leads(400).to_csv(path, index=False)
     dataset = dataset_from_path(path)
     inspect_upload(dataset)
@@ -64,6 +71,22 @@ def test_a_second_model_waits_beside_the_one_in_use_unless_asked(
 
     assert ModelVersion.active() == ModelVersion.objects.get(run=chosen)
     assert AuditEntry.objects.filter(action="promoted").count() == 1
+
+
+def test_the_first_model_on_real_leads_replaces_the_sample_and_its_leads(
+    mapped_dataset, run_jobs, tmp_path
+):
+    sample = map_history(tmp_path / "sample" / SAMPLE_NAME)
+    jobs.enqueue_training(sample, algorithm="logistic")
+    run_jobs("training")
+    sample_model = ModelVersion.active()
+    Lead.objects.create(probability=0.9, model_version=sample_model)
+
+    real = jobs.enqueue_training(mapped_dataset, algorithm="logistic")
+    run_jobs("training")
+
+    assert ModelVersion.active() == ModelVersion.objects.get(run=real)
+    assert not Lead.objects.filter(model_version=sample_model).exists()
 
 
 def test_a_cancelled_run_leaves_the_active_model_in_place(mapped_dataset, run_jobs):

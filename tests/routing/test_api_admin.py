@@ -40,6 +40,26 @@ def test_an_ops_script_finds_a_failed_webhook_and_resends_it(
     assert [d["id"] for d in sent] == [entry["id"]]
 
 
+def test_a_delivery_still_retrying_is_not_sent_twice(
+    api, admin_key, version, receiver, run_jobs, settings
+):
+    settings.DELIVERY_RETRY_INTERVALS = [3600]
+    for tier in Tier.objects.ordered():
+        RoutingRule.objects.create(
+            tier=tier, kind="webhook", url=receiver.url, secret="s"
+        )
+    receiver.statuses = [503]
+    api("post", "/api/v1/score", LEAD)
+    run_jobs("delivery")
+    delivery = Delivery.objects.get()
+
+    early = api("post", f"/api/v1/deliveries/{delivery.pk}/resend", key=admin_key)
+
+    assert delivery.status == "retrying"
+    assert early.status_code == 409 and early.json()["code"] == "not_finished"
+    assert len(receiver.received) == 1
+
+
 def test_a_wrong_status_or_id_gets_a_plain_error(api, admin_key, version):
     wrong = api("get", "/api/v1/deliveries?status=lost", key=admin_key)
     missing = api("post", "/api/v1/deliveries/999/resend", key=admin_key)

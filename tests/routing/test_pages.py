@@ -141,13 +141,21 @@ def test_a_rep_claims_a_queued_lead_once(
 def test_outcomes_upload_by_csv(api, version, marketer_client, tmp_path):
     scored(api, 3)
     path = tmp_path / "outcomes.csv"
-    path.write_text("external_id,outcome\np0,won\np1,Lost\nnobody,won\np2,maybe\n")
+    path.write_text(
+        "external_id,outcome,date\np0,won,\np1,Lost,\nnobody,won,\np2,maybe,\n"
+        "p2,won,2999-01-01\n"
+    )
 
     with open(path, "rb") as handle:
         page = marketer_client.post(reverse("routing:outcomes"), {"file": handle})
 
     result = page.context["result"]
-    assert (result.updated, result.unknown_ids, result.bad_rows) == (2, ["nobody"], [5])
+    # p2: an unreadable outcome, then a date in the future.
+    assert (result.updated, result.unknown_ids, result.bad_rows) == (
+        2,
+        ["nobody"],
+        [5, 6],
+    )
     history = marketer_client.get(reverse("routing:outcome-history")).content.decode()
     assert "Converted" in history.splitlines()[0] and history.count("\n") == 3
 
@@ -220,6 +228,18 @@ def test_capacity_beyond_the_flow_keeps_the_top_tier_above_the_next(
     assert names == ["Hot", "Warm", "Cold"]
     assert thresholds == sorted(thresholds, reverse=True)
     assert "lower Warm's threshold" in page.content.decode().replace("&#x27;", "'")
+
+
+def test_a_threshold_above_one_is_a_plain_form_error(admin_client, version):
+    data = tier_post(Tier.objects.ordered(), hot=1.5)
+
+    preview = admin_client.post(reverse("routing:tiers"), data | {"preview": "1"})
+    saved = admin_client.post(reverse("routing:tiers"), data | {"save": "1"})
+
+    for page in (preview, saved):
+        assert page.status_code == 200
+        assert "Give a share between 0 and 1" in page.content.decode()
+    assert Tier.objects.get(name="Hot").min_probability == 0.7
 
 
 def test_two_tiers_cannot_share_a_threshold(admin_client, version):
