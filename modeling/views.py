@@ -243,7 +243,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if subject:
         entries = entries.filter(subject=subject)
     page = Paginator(entries, AUDIT_PAGE).get_page(request.GET.get("page"))
-    subjects = ["tier", "rule", "model", "user"]
+    subjects = ["tier", "rule", "model", "user", "token"]
     return render(
         request,
         "modeling/audit.html",

@@ -7,6 +7,7 @@ import secrets
 from django.utils import timezone
 
 from leadscore_site.access import MATRIX
+from modeling import audit
 from routing.models import ApiToken
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,9 @@ def create_token(name: str, *, scope: str = SCORING) -> tuple[ApiToken, str]:
         raise ValueError(f"A token's scope is one of {', '.join(KEY_STARTS)}.")
     key = KEY_STARTS[scope] + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(name=name, prefix=key[:8], key_hash=hash_key(key))
+    audit.record(
+        "token", "created", f"API token {name} created ({scope})", object_id=token.pk
+    )
     logger.info("ApiToken %s: created for %s, scope %s", token.pk, name, scope)
     return token, key
 
@@ -74,4 +78,7 @@ def revoke_token(token: ApiToken) -> None:
     """Stop a token from working, keeping its record."""
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    audit.record(
+        "token", "revoked", f"API token {token.name} revoked", object_id=token.pk
+    )
     logger.info("ApiToken %s: revoked", token.pk)

@@ -9,8 +9,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from leadscore_site.roles import ADMIN
+from modeling.models import AuditEntry
 from routing.models import ApiToken
-from routing.tokens import create_token, endpoints_of, token_scope
+from routing.tokens import create_token, endpoints_of, revoke_token, token_scope
 from tests.roles import role_user
 
 MODEL = "/api/v1/model"
@@ -152,3 +153,14 @@ def test_the_command_refuses_a_taken_name_in_one_line(db, capsys):
         "error: a token named 'CRM' exists; pick another name"
     )
     assert ApiToken.objects.count() == 1
+
+
+def test_creating_and_revoking_a_token_is_in_the_audit_log(db):
+    token, _ = create_token("Chatbot", scope="admin")
+    revoke_token(token)
+
+    entries = AuditEntry.objects.filter(subject="token").order_by("pk")
+    assert [(e.action, e.summary) for e in entries] == [
+        ("created", "API token Chatbot created (admin)"),
+        ("revoked", "API token Chatbot revoked"),
+    ]
