@@ -6,7 +6,6 @@ import secrets
 
 from django.utils import timezone
 
-from leadscore_site.access import MATRIX
 from modeling import audit
 from routing.models import ApiToken
 
@@ -51,15 +50,6 @@ def create_token(name: str, *, scope: str = SCORING) -> tuple[ApiToken, str]:
 def token_scope(token: ApiToken) -> str:
     """Return what the token may be used for: "scoring" or "admin"."""
     return ADMIN if token.prefix.startswith(KEY_STARTS[ADMIN]) else SCORING
-
-
-def endpoints_of(scope: str) -> list[str]:
-    """Return the names of the API endpoints a token of this scope may call."""
-    return [
-        name
-        for name, rule in MATRIX.items()
-        if rule.kind == "token" and rule.need == scope
-    ]
 
 
 def listed_tokens() -> list[tuple[ApiToken, str]]:

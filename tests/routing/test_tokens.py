@@ -11,7 +11,7 @@ from django.urls import reverse
 from leadscore_site.roles import ADMIN
 from modeling.models import AuditEntry
 from routing.models import ApiToken
-from routing.tokens import create_token, endpoints_of, revoke_token, token_scope
+from routing.tokens import create_token, revoke_token, token_scope
 from tests.roles import role_user
 
 MODEL = "/api/v1/model"
@@ -102,11 +102,11 @@ def test_an_unknown_scope_is_refused(admin_page):
     assert not ApiToken.objects.exists()
 
 
-def test_the_page_says_whether_any_endpoint_takes_admin_tokens(admin_page):
+def test_the_page_says_what_each_scope_may_do(admin_page):
     page = admin_page.get(reverse("routing:tokens")).content.decode()
 
-    says_none = "No endpoint takes an admin token yet." in page
-    assert says_none == (not endpoints_of("admin"))
+    assert "Scoring: score leads, read the model, record outcomes" in page
+    assert "Admin: watch and re-send deliveries" in page
 
 
 def test_only_admins_open_the_tokens_page(client, django_user_model):
