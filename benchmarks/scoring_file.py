@@ -7,7 +7,8 @@ over the same rows read in chunks:
   scores  pandas read + predict_leads (probability and reasons);
   file    scores + tier + the formula-escaped CSV written, chunk by chunk
           (routing.leads's STEP_ROWS), as a scoring job does, without the
-          database rows.
+          database rows: the download repeats each row's cells as received,
+          so the file is read a second time, as text.
 Times are wall-clock and CPU seconds of this process; on a shared machine
 the CPU ratio is the steadier one. Peak memory is the process's maximum
 resident size after each part.
@@ -70,6 +71,7 @@ def version_of(algorithm: str):
 def measure(algorithm: str, path: Path) -> None:
     import pandas as pd
 
+    from datasets.reading import read_cells
     from modeling.features import prepare_features
     from modeling.scoring import pipeline_for, predict_leads
     from routing.export import scored_rows, write_scored_csv
@@ -91,10 +93,11 @@ def measure(algorithm: str, path: Path) -> None:
             predict_leads(version, chunk)
 
     def scored_file():
+        cells = read_cells(path, rows=STEP_ROWS)
         with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
-            for number, chunk in enumerate(chunks()):
+            for number, (chunk, received) in enumerate(zip(chunks(), cells)):
                 scored = predict_leads(version, chunk)
-                rows = scored_rows(chunk, scored, tiers)
+                rows = scored_rows(received, scored, tiers)
                 write_scored_csv(rows, out, header=number == 0)
 
     base = timed(bare)

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from datasets.reading import is_placeholder
+
 logger = logging.getLogger(__name__)
 
 # Comparing every pair is quadratic; beyond this many values only the most
@@ -129,20 +131,81 @@ def tidy_categories(
 
     Each value of a group becomes the group's first value. With `kept`, every
     value is written as in `kept` (compared without case or extra spaces) and
-    values not in it become `other`; blanks stay blank.
+    values not in it become `other`; blanks and placeholders stay blank.
     """
-    merged = {fold_key(value): group[0] for group in groups for value in group}
-    spellings = None if kept is None else {fold_key(value): value for value in kept}
-    codes, uniques = pd.factorize(series.to_numpy(object))
-    texts = []
-    for value in uniques:
-        text = re.sub(r"\s+", " ", str(value)).strip()
-        text = merged.get(fold_key(text), text)
-        if spellings is not None:
-            text = spellings.get(fold_key(text), other)
-        texts.append(text)
-    mapped = np.append(np.array(texts, dtype=object), np.nan)
-    return pd.Series(pd.array(mapped[codes], dtype="str"), index=series.index)
+    return CategoryTidier(groups, kept, other=other).series(series)
+
+
+class CategoryTidier:
+    """One column's accepted clean-up, ready to apply to any number of values.
+
+    Without groups or kept values (`groups=None`) it only blanks placeholders
+    such as "Select", which is all the reader does to a column nobody tidied.
+    """
+
+    def __init__(
+        self,
+        groups: list[list[str]] | None,
+        kept: list[str] | None = None,
+        *,
+        other: str = "Other",
+    ):
+        self.tidies = groups is not None or kept is not None
+        self.merged = {fold_key(v): group[0] for group in groups or [] for v in group}
+        self.spellings = None if kept is None else {fold_key(v): v for v in kept}
+        self.other = other
+
+    def value(self, value: object) -> object:
+        """Return one value as the clean-up writes it; blanks as NaN."""
+        if value is None or (isinstance(value, float) and value != value):
+            return np.nan
+        text = str(value).strip()
+        if not text or is_placeholder(text):
+            return np.nan
+        if not self.tidies:
+            return value
+        text = re.sub(r"\s+", " ", text)
+        text = self.merged.get(fold_key(text), text)
+        if self.spellings is not None:
+            text = self.spellings.get(fold_key(text), self.other)
+        return text
+
+    def series(self, series: pd.Series) -> pd.Series:
+        """Return the column cleaned, as text with blanks as NaN."""
+        # Each distinct value is cleaned once: a large file has few.
+        codes, uniques = pd.factorize(series.to_numpy(object))
+        texts = [self.value(value) for value in uniques]
+        mapped = np.append(np.array(texts, dtype=object), np.nan)
+        return pd.Series(pd.array(mapped[codes], dtype="str"), index=series.index)
+
+
+def tidy_columns(
+    frame: pd.DataFrame, tidiers: dict[str, CategoryTidier]
+) -> pd.DataFrame:
+    """Return the frame with each tidier applied to its column, if present."""
+    present = [column for column in tidiers if column in frame.columns]
+    if not present:
+        return frame
+    tidied = frame.copy()
+    for column in present:
+        tidied[column] = tidiers[column].series(frame[column])
+    return tidied
+
+
+def tidiers_for(
+    merges: dict[str, list[list[str]]],
+    kept_values: dict[str, list[str]],
+    columns: list[str] = (),
+) -> dict[str, CategoryTidier]:
+    """Return a tidier for each column with accepted merges or kept values,
+    and a placeholder-only one for each other column of `columns`."""
+    tidiers = {
+        column: CategoryTidier(merges.get(column, []), kept_values.get(column))
+        for column in set(merges) | set(kept_values)
+    }
+    for column in columns:
+        tidiers.setdefault(column, CategoryTidier(None))
+    return tidiers
 
 
 def common_values(series: pd.Series, *, min_share: float = 0.01) -> list[str]:

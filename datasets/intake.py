@@ -5,18 +5,26 @@ page, the worker and the shell see the same table.
 """
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from datasets.cleaning import common_values, suggest_merges, tidy_categories
+from datasets.cleaning import (
+    common_values,
+    suggest_merges,
+    tidiers_for,
+    tidy_categories,
+    tidy_columns,
+)
 from datasets.combining import JoinCheck, check_join, join_columns
 from datasets.errors import DatasetError
 from datasets.leakage import find_leaky_columns, rank_columns_by_signal
 from datasets.models import Dataset
 from datasets.profiling import format_value, profile_columns
-from datasets.reading import ReadOptions, TableRead, read_table
+from datasets.reading import ReadOptions, TableRead, read_cells, read_table
 from datasets.target import encode_outcome, propose_outcome
 
 logger = logging.getLogger(__name__)
@@ -59,9 +67,13 @@ def load_table(
     return clean_table(with_join(frame, source), source)
 
 
-def load_uncleaned(dataset: Dataset) -> pd.DataFrame:
-    """Return the upload's table with its join, before any category clean-up."""
-    return with_join(read_upload(dataset).frame, dataset)
+def load_uncleaned(dataset: Dataset, *, like: Dataset | None = None) -> pd.DataFrame:
+    """Return the upload's table with its join, before any category clean-up.
+
+    A file of new leads passes its model's history as `like` for the join;
+    the model applies the history's clean-up to the leads itself.
+    """
+    return with_join(read_upload(dataset).frame, like or dataset)
 
 
 def read_upload(dataset: Dataset, *, max_rows: int | None = None) -> TableRead:
@@ -71,6 +83,29 @@ def read_upload(dataset: Dataset, *, max_rows: int | None = None) -> TableRead:
     with dataset.file.open("rb"):
         path = dataset.file.path
     return read_table(path, read_options(dataset), max_rows=max_rows)
+
+
+def received_rows(
+    dataset: Dataset, positions: np.ndarray, columns: list[str], *, size: int
+) -> Iterator[pd.DataFrame]:
+    """Yield the upload's cells as received (read_cells) for the rows of the
+    read table at `positions` (ascending) and those of `columns` the file
+    has, `size` rows at a time, the file streamed rather than read whole."""
+    with dataset.file.open("rb"):
+        path = dataset.file.path
+    pending, n_pending, start = [], 0, 0
+    for block in read_cells(path, read_options(dataset), rows=size):
+        end = start + len(block)
+        first, last = np.searchsorted(positions, [start, end])
+        kept = block.iloc[positions[first:last] - start]
+        pending.append(kept[[c for c in columns if c in kept.columns]])
+        n_pending, start = n_pending + len(kept), end
+        while n_pending >= size:
+            joined = pd.concat(pending)
+            yield joined.iloc[:size]
+            pending, n_pending = [joined.iloc[size:]], n_pending - size
+    if n_pending:
+        yield pd.concat(pending)
 
 
 def with_join(frame: pd.DataFrame, source: Dataset) -> pd.DataFrame:
@@ -92,17 +127,7 @@ def with_join(frame: pd.DataFrame, source: Dataset) -> pd.DataFrame:
 
 def clean_table(frame: pd.DataFrame, source: Dataset) -> pd.DataFrame:
     """Return the frame with `source`'s accepted merges and rare-value groups."""
-    columns = set(source.merges) | set(source.kept_values)
-    if not columns & set(frame.columns):
-        return frame
-    cleaned = frame.copy()
-    for column in columns & set(frame.columns):
-        cleaned[column] = tidy_categories(
-            frame[column],
-            source.merges.get(column, []),
-            source.kept_values.get(column),
-        )
-    return cleaned
+    return tidy_columns(frame, tidiers_for(source.merges, source.kept_values))
 
 
 def inspect_upload(dataset: Dataset, *, max_rows: int | None = None) -> TableRead:

@@ -10,6 +10,7 @@ import re
 import warnings
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -120,6 +121,59 @@ def read_table(
         result.format,
     )
     return result
+
+
+def read_cells(
+    path: str | Path, options: ReadOptions = ReadOptions(), *, rows: int = 50_000
+) -> Iterator[pd.DataFrame]:
+    """Yield the file's cells as received, `rows` rows at a time.
+
+    Cells are the text in the file: nothing is stripped, parsed or blanked
+    (an empty cell is NaN). Columns are named as read_table names them, and
+    the rows read_table leaves out (wholly blank ones) are left out, so the
+    n-th row yielded is read_table's n-th row.
+    """
+    path = Path(path)
+    head = _read_head(path)
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        yield from _excel_cells(path, options, rows)
+        return
+    encoding = options.encoding or detect_encoding(head)
+    text = _decode_sample(head, encoding)
+    delimiter = options.delimiter or detect_delimiter(text)
+    header = _csv_header(text, delimiter)
+    blocks = pd.read_csv(
+        path,
+        encoding=encoding,
+        encoding_errors="replace",
+        sep=delimiter,
+        names=header.names,
+        header=0,
+        index_col=False,
+        keep_default_na=False,
+        na_values=[""],
+        dtype=str,
+        chunksize=rows,
+    )
+    with blocks:
+        for block in blocks:
+            yield block.dropna(how="all")
+
+
+def _excel_cells(path: Path, options: ReadOptions, rows: int) -> Iterator[pd.DataFrame]:
+    with path.open("rb") as handle:
+        workbook = _open_workbook(path, handle)
+        try:
+            _, cells = _pick_sheet(workbook, options.sheet, None)
+        finally:
+            workbook.close()
+    width = max(len(row) for row in cells)
+    names = distinct_names(list(cells[0]) + [None] * (width - len(cells[0]))).names
+    for start in range(1, len(cells), rows):
+        block = [
+            list(r) + [None] * (width - len(r)) for r in cells[start : start + rows]
+        ]
+        yield pd.DataFrame(block, columns=names, dtype=object)
 
 
 # --- bytes, encoding and delimiter ------------------------------------------
@@ -574,6 +628,11 @@ def _integer_distinct(values: pd.Series) -> DistinctValues | None:
     codes, uniques = pd.factorize(array)
     counts = np.bincount(codes, minlength=len(uniques))
     return DistinctValues(uniques.astype("float64"), counts)
+
+
+def is_placeholder(text: str) -> bool:
+    """Return whether a stripped cell's text means "no value" ("n/a", "Select")."""
+    return len(text) <= PLACEHOLDER_LENGTH and text.casefold() in PLACEHOLDERS
 
 
 def _placeholder_mask(texts: np.ndarray) -> np.ndarray:

@@ -138,6 +138,10 @@ class ModelVersion(models.Model):
     is_active = models.BooleanField(default=False)
     # The distribution of each input and of the scores in the training data.
     reference = models.JSONField(default=dict, blank=True)
+    # The history's category clean-up the model learned with ("merges" and
+    # "kept_values", as on Dataset), applied to every lead it scores, so a
+    # lead sent as "GOOGLE" is the "Google" it learned about.
+    cleanup = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from datasets.intake import load_table
 from modeling.drift import drift_report, reference_profile
 from modeling.models import DriftCheck, ModelVersion, RetrainPolicy
+from modeling.scoring import like_history
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def check_drift(*, now=None) -> DriftCheck | None:
     )
     if len(recent) < MIN_DRIFT_LEADS:
         return None
-    frame = pd.DataFrame([fields for fields, _ in recent])
+    frame = like_history(version, pd.DataFrame([fields for fields, _ in recent]))
     proba = np.array([p for _, p in recent], dtype=float)
     report = drift_report(reference_of(version), frame, proba, version.column_kinds)
     policy = RetrainPolicy.current()

@@ -137,7 +137,7 @@ def next_tier_for(
     """Return `smallest_change` for a lead's fields as received, scored by
     `version`; None without a version, or for one trained before the values
     to try were stored with it, or whose model can no longer be loaded."""
-    from modeling.scoring import pipeline_for  # loads Django models
+    from modeling.scoring import like_history, pipeline_for  # Django models
 
     changes = _stored_changes(version)
     if not changes:
@@ -147,7 +147,9 @@ def next_tier_for(
     except TrainingError as error:
         logger.warning("Model %s: no next-tier change, %s", version.pk, error)
         return None
-    row = prepare_features(pd.DataFrame([fields]), version.column_kinds)
+    row = prepare_features(
+        like_history(version, pd.DataFrame([fields])), version.column_kinds
+    )
     return smallest_change(model, row, thresholds, changes)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from datasets.intake import load_table, outcome_of
+from datasets.intake import clean_table, load_uncleaned, outcome_of
 from datasets.models import Dataset
 from modeling.errors import TrainingError
 from modeling.models import ModelVersion, TrainingRun
@@ -80,7 +80,9 @@ def retraining_set(dataset: Dataset) -> RetrainingSet:
     A lead's newest outcome wins: it replaces the history's row with the same
     ID (often still open there) and any earlier outcome of that lead.
     """
-    history = load_table(dataset)
+    # Leads keep their fields as they arrived; the history's clean-up is
+    # applied to both parts together, as training applies it.
+    history = load_uncleaned(dataset)
     id_column = identifier_column(dataset)
     feedback = feedback_rows(dataset, id_column)
     if len(feedback):
@@ -89,7 +91,7 @@ def retraining_set(dataset: Dataset) -> RetrainingSet:
             known = set(feedback["__key"])
             history = history[~history[id_column].astype(str).isin(known)]
         feedback = feedback.reindex(columns=history.columns)
-    frame = pd.concat([history, feedback], ignore_index=True)
+    frame = clean_table(pd.concat([history, feedback], ignore_index=True), dataset)
     labelled, y, _ = split_by_outcome(frame, outcome_of(dataset, frame))
     source = np.r_[np.ones(len(history), bool), np.zeros(len(feedback), bool)]
     from_history = source[y.index.to_numpy()]

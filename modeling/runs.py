@@ -148,6 +148,7 @@ def store_version(
             "negative": dataset.negative_values,
         },
         excluded=dataset.excluded,
+        cleanup=cleanup_of(dataset, list(kinds)),
         metrics=trained.metrics | {"fit_seconds": seconds},
         importances=trained.importances,
         baseline_row=trained.baseline_row,
@@ -167,6 +168,14 @@ def store_version(
         reference=reference_profile(frame, kinds, trained.holdout["proba"])
         | {"changes": trained.changes},
     )
+
+
+def cleanup_of(dataset: Dataset, columns: list[str]) -> dict:
+    """Return the history's accepted clean-up of the model's columns."""
+    return {
+        "merges": {c: g for c, g in dataset.merges.items() if c in columns},
+        "kept_values": {c: v for c, v in dataset.kept_values.items() if c in columns},
+    }
 
 
 def tier_thresholds() -> dict[str, float]:

@@ -6,10 +6,11 @@ from functools import lru_cache
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from datasets.cleaning import CategoryTidier, tidiers_for, tidy_columns
 from modeling.artifacts import load_pipeline
 from modeling.errors import TrainingError
 from modeling.explain import explain_rows
-from modeling.features import prepare_features
+from modeling.features import CATEGORY_KINDS, prepare_features
 from modeling.models import ModelVersion
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ SCORING_FIELDS = (
     "artifact",
     "checksum",
     "library_versions",
+    "cleanup",
 )
 
 
@@ -95,13 +97,35 @@ def predict_leads(
     lacks count as blank.
     """
     pipeline = pipeline_for(version)
-    X = prepare_features(frame, version.column_kinds)
+    X = prepare_features(like_history(version, frame), version.column_kinds)
     if with_reasons:
         proba, reasons = explain_rows(pipeline, X, version.baseline_row)
     else:
         proba = pipeline.predict_proba(X)[:, 1]
         reasons = [[] for _ in range(len(X))]
     return pd.DataFrame({"probability": proba, "reasons": reasons}, index=frame.index)
+
+
+def like_history(version: ModelVersion, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return leads' fields with the history's clean-up applied, as the model
+    saw its training rows: merged spellings, rare values as "Other", and
+    placeholders such as "Select" blank, whichever way the lead arrived."""
+    return tidy_columns(frame, _tidiers(version.checksum, version))
+
+
+@lru_cache(maxsize=4)
+def _tidiers(checksum: str, version: ModelVersion) -> dict[str, CategoryTidier]:
+    # Keyed by the artifact's checksum: the same model, the same clean-up.
+    categories = [
+        column
+        for column, kind in version.column_kinds.items()
+        if kind in CATEGORY_KINDS
+    ]
+    cleanup = version.cleanup or {}
+    tidiers = tidiers_for(
+        cleanup.get("merges", {}), cleanup.get("kept_values", {}), categories
+    )
+    return {column: tidiers[column] for column in categories}
 
 
 def warm_up() -> None:

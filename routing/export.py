@@ -1,5 +1,6 @@
 """Write scored leads to CSV files that are safe to open in a spreadsheet."""
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
@@ -15,9 +16,17 @@ from routing.tiers import assign_tier
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# A signed number such as "-12.5" is only a number to a spreadsheet.
+SIGNED_NUMBER = re.compile(r"[-+]\d+(?:[.,]\d+)*")
+
+
 def escape_formula(value: object) -> object:
     """Return text that a spreadsheet shows as text, never runs."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not SIGNED_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 
@@ -43,17 +52,23 @@ def _escape_text(values: pd.Series) -> pd.Series:
     return values.replace(risky) if risky else values
 
 
-def score_frame(frame: pd.DataFrame, version: ModelVersion) -> pd.DataFrame:
-    """Return the rows with `probability`, `tier` and `reasons` appended."""
-    return scored_rows(frame, predict_leads(version, frame), Tier.objects.ordered())
+def score_frame(
+    frame: pd.DataFrame, version: ModelVersion, *, cells: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Return the rows (or `cells`, the same rows as received) with
+    `probability`, `tier` and `reasons` appended."""
+    scored = predict_leads(version, frame)
+    shown = frame if cells is None else cells
+    return scored_rows(shown, scored, Tier.objects.ordered())
 
 
 def scored_rows(
     frame: pd.DataFrame, scored: pd.DataFrame, tiers: Sequence
 ) -> pd.DataFrame:
-    """Return the rows with predict_leads' results appended as plain text."""
+    """Return the rows with predict_leads' results (in the same order)
+    appended as plain text."""
     return frame.assign(
-        probability=scored["probability"].round(4),
+        probability=scored["probability"].round(4).to_numpy(),
         tier=[assign_tier(p, tiers).name for p in scored["probability"]],
         reasons=["; ".join(r["text"] for r in rs) for rs in scored["reasons"]],
     )

@@ -21,7 +21,7 @@ from django.core.files.storage import default_storage
 from rq.job import Dependency, JobStatus
 
 from datasets.errors import DatasetError
-from datasets.intake import load_table, outcome_of
+from datasets.intake import load_uncleaned, outcome_of, received_rows
 from datasets.models import Dataset
 from modeling.errors import TrainingError
 from modeling.models import ModelVersion
@@ -94,8 +94,9 @@ def check_cut_job(scoring_run_id: int) -> bool:
 
 def open_leads(dataset: Dataset, *, like: Dataset | None = None):
     """Return the upload's rows to score: every row of a new-leads file, the
-    rows without an outcome of a history; cleaned like the model's history."""
-    frame = load_table(dataset, like=like)
+    rows without an outcome of a history; as read, joined like the model's
+    history (scoring applies the history's clean-up)."""
+    frame = load_uncleaned(dataset, like=like)
     if dataset.purpose == Dataset.Purpose.HISTORY and dataset.target_column:
         frame = frame[outcome_of(dataset, frame).isna().to_numpy()]
     return frame
@@ -103,7 +104,11 @@ def open_leads(dataset: Dataset, *, like: Dataset | None = None):
 
 def save_chunks(run: ScoringRun, frame: pd.DataFrame) -> list[dict]:
     """Store the rows in chunks for the chunk jobs; return each chunk's job
-    arguments (where it starts, its file and the file's SHA-256)."""
+    arguments (where it starts, its file and the file's SHA-256).
+
+    Each chunk holds its rows as read (to score and store) and the same rows'
+    cells as received (to write back in the download).
+    """
     # Known limit: the upload is read whole (datasets' reader) once, to cut
     # it; a very large file needs memory for its table in this one job.
     forget_unnamed_leads(run.dataset)
@@ -111,10 +116,16 @@ def save_chunks(run: ScoringRun, frame: pd.DataFrame) -> list[dict]:
     starts = range(0, len(frame), FILE_CHUNK)
     run.n_total, run.n_chunks = len(frame), len(starts)
     run.save(update_fields=["n_total", "n_chunks"])
+    cells = received_rows(
+        run.dataset, frame.index.to_numpy(), list(frame.columns), size=FILE_CHUNK
+    )
     chunks = []
     for number, start in enumerate(starts):
         part = slice(start, start + FILE_CHUNK)
-        content = pickle.dumps((frame.iloc[part], store[part]), protocol=5)
+        rows = frame.iloc[part]
+        content = pickle.dumps(
+            (rows, _as_received(next(cells, None), rows), store[part]), protocol=5
+        )
         name = _chunk_name(run, number, "in.pickle")
         default_storage.delete(name)
         chunks.append(
@@ -126,6 +137,16 @@ def save_chunks(run: ScoringRun, frame: pd.DataFrame) -> list[dict]:
             }
         )
     return chunks
+
+
+def _as_received(cells: pd.DataFrame | None, rows: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows' cells as received, or the rows as read should the two
+    readings of the file disagree on its rows (the download then shows the
+    values read, never another row's)."""
+    if cells is not None and len(cells) == len(rows):
+        return cells
+    logger.warning("Cells as received do not line up with the rows read")
+    return rows
 
 
 def _enqueue_chunks(run: ScoringRun, chunks: list[dict], *, is_async: bool) -> None:
@@ -171,13 +192,14 @@ def score_chunk_job(scoring_run_id: int, chunk: dict) -> int:
 
 
 def _score_stored_chunk(run: ScoringRun, chunk: dict) -> int:
-    rows, store = _read_chunk(chunk)
+    rows, cells, store = _read_chunk(chunk)
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as out:
         count = score_chunk(
             rows,
             run.model_version,
             out,
             dataset=run.dataset,
+            cells=cells,
             first_row=chunk["first_row"],
             store=store,
             progress=run.count_scored,

@@ -91,6 +91,7 @@ def score_chunk(
     out: IO[str],
     *,
     dataset: Dataset,
+    cells: pd.DataFrame | None = None,
     first_row: int = 0,
     store: np.ndarray | None = None,
     progress: Callable[[int], None] = lambda n_rows: None,
@@ -98,9 +99,11 @@ def score_chunk(
     """Score rows of an upload, store them as leads, and write each row to
     `out` with probability, tier and reasons appended; return the count.
 
-    `first_row` is the rows' position in the upload (the first chunk writes
-    the header), `store` says which rows become leads (rows_to_store), and
-    `progress` hears how many rows each step scored. A row whose external
+    `cells` are the same rows as received (read_cells), which the download
+    repeats; without them it holds the values read. `first_row` is the rows'
+    position in the upload (the first chunk writes the header), `store` says
+    which rows become leads (rows_to_store), and `progress` hears how many
+    rows each step scored. A row whose external
     ID is already known updates and rescores that lead: its non-blank values
     replace the stored ones, and fields it lacks (such as answers sent later
     through the API) are kept and count in the score.
@@ -108,6 +111,7 @@ def score_chunk(
     tiers = Tier.objects.ordered()
     id_column = identifier_column(dataset)
     store = rows_to_store(frame, id_column) if store is None else store
+    cells = frame if cells is None else cells
     for start in range(0, len(frame), STEP_ROWS):
         rows = frame.iloc[start : start + STEP_ROWS]
         scored = _score_and_save(
@@ -120,7 +124,8 @@ def score_chunk(
             tiers=tiers,
         )
         header = first_row + start == 0
-        write_scored_csv(scored_rows(rows, scored, tiers), out, header=header)
+        written = scored_rows(cells.iloc[start : start + STEP_ROWS], scored, tiers)
+        write_scored_csv(written, out, header=header)
         progress(len(rows))
     logger.info("Dataset %s: scored %s rows", dataset.pk, len(frame))
     return len(frame)

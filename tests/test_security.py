@@ -152,10 +152,16 @@ def test_a_file_of_another_type_is_recognised_by_its_content(
 
 
 @pytest.mark.parametrize(
-    "value", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("x")']
+    "value",
+    ["=1+1", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("x")'],
 )
 def test_spreadsheet_formulas_are_escaped_in_exports(value):
     assert escape_formula(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["-2", "+1", "-1,234.50", "-0.5"])
+def test_a_signed_number_is_written_as_the_number_it_is(value):
+    assert escape_formula(value) == value
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,9 @@ from datasets.cleaning import (
     fold_categories,
     group_rare,
     suggest_merges,
+    tidiers_for,
     tidy_categories,
+    tidy_columns,
 )
 from datasets.reading import read_table
 
@@ -91,3 +93,25 @@ def test_common_values_keeps_one_spelling_per_value_above_the_share():
     series = pd.Series(["Google"] * 60 + ["google"] * 30 + ["Web"] * 9 + ["Fax"])
 
     assert common_values(series, min_share=0.05) == ["Google", "Web"]
+
+
+def test_tidiers_clean_new_values_as_the_history_was_cleaned():
+    tidiers = tidiers_for(
+        {"Source": [["Google Ads", "google"]]},
+        {"Source": ["Google Ads", "Referral"]},
+        ["Source", "Stage"],
+    )
+    frame = pd.DataFrame(
+        {
+            "Source": [" GOOGLE ", "referral", "Select", "Fax", None, "  "],
+            "Stage": ["Select", " New ", "NEW", "n/a", None, "x"],
+        }
+    )
+    tidied = tidy_columns(frame, tidiers)
+
+    shown = tidied["Source"].fillna("blank").tolist()
+    assert shown == ["Google Ads", "Referral", "blank", "Other", "blank", "blank"]
+    # A column nobody tidied keeps its spellings; only placeholders go.
+    assert tidied["Stage"].tolist()[1:3] == [" New ", "NEW"]
+    assert tidied["Stage"].isna().tolist() == [True, False, False, True, True, False]
+    assert frame["Source"].iloc[0] == " GOOGLE "  # the input is left as it was

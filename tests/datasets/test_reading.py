@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from datasets.errors import DatasetError
-from datasets.reading import ReadOptions, read_table
+from datasets.reading import ReadOptions, read_cells, read_table
 
 
 def write(tmp_path, content, name="leads.csv", encoding="utf-8"):
@@ -320,3 +320,36 @@ def test_an_encoding_override_that_does_not_fit_gets_a_plain_message(tmp_path):
 
     with pytest.raises(DatasetError, match="could not be read as utf-16"):
         read_table(path, ReadOptions(encoding="utf-16"))
+
+
+def test_cells_as_received_line_up_with_the_rows_read(tmp_path):
+    text = (
+        'id;amount;source;;\n007;"1.234,50";  Google ;;\n\n;;;;\n'
+        "008;-3;Select;;\n009;;n/a;;\n"
+    )
+    path = write(tmp_path, text)
+    read = read_table(path).frame
+    cells = pd.concat(read_cells(path, rows=2))
+
+    assert len(cells) == len(read) == 3
+    assert cells[["id", "amount", "source"]].values.tolist() == [
+        ["007", "1.234,50", "  Google "],
+        ["008", "-3", "Select"],
+        ["009", np.nan, "n/a"],
+    ]
+    assert read["amount"].tolist()[:2] == [1234.5, -3.0]
+
+
+def test_cells_of_a_workbook_are_its_cells_as_text(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "amount", "source"])
+    sheet.append(["A1", 12.5, "Select"])
+    sheet.append([None, None, None])
+    sheet.append(["A2", 3, " Web "])
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+
+    cells = pd.concat(read_cells(path))
+    assert cells.values.tolist() == [["A1", "12.5", "Select"], ["A2", "3", " Web "]]
+    assert len(read_table(path).frame) == 2

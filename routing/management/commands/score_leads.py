@@ -1,8 +1,9 @@
 from pathlib import Path
 
+import pandas as pd
 from django.core.management.base import CommandError
 
-from datasets.reading import read_table
+from datasets.reading import read_cells, read_table
 from leadscore_site.commands import LeadscoreCommand
 from modeling.models import ModelVersion
 from modeling.scoring import check_columns
@@ -26,7 +27,7 @@ class Command(LeadscoreCommand):
             raise CommandError("--out must not be the input file; it would be lost")
         frame = read_table(options["file"]).frame
         missing = check_columns(version, list(frame.columns))
-        scored = score_frame(frame, version)
+        scored = score_frame(frame, version, cells=cells_of(options["file"], frame))
         try:
             write_scored_csv(scored, options["out"])
         except OSError as error:
@@ -47,6 +48,13 @@ class Command(LeadscoreCommand):
             f"scored {result['rows']:,} leads with model version "
             f"{result['model_version']} into {result['out']} ({tiers})"
         )
+
+
+def cells_of(path: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the file's cells as received, which the output repeats; the
+    values read if the two readings disagree on the rows."""
+    cells = pd.concat(read_cells(path), ignore_index=True)
+    return cells if len(cells) == len(frame) else frame
 
 
 def chosen_version(model_id: int | None) -> ModelVersion:
