@@ -102,6 +102,7 @@ MATRIX: dict[str, Rule] = {
     "api-score": token("scoring"),
     "api-model": token("scoring"),
     "api-lead": token("scoring"),
+    "api-lead-by-id": token("scoring"),
     "api-outcome": token("scoring"),
     # the admin API: deliveries and model versions, for an ops integration
     "api-deliveries": token("admin"),
@@ -112,6 +113,8 @@ MATRIX: dict[str, Rule] = {
     # who have a token but no login.
     "api-schema": PUBLIC,
     "api-docs": PUBLIC,
+    # No endpoint is behind it: it says in JSON that the path is unknown.
+    "api-not-found": PUBLIC,
 }
 
 # URL sets of installed libraries, matched by the start of their names.

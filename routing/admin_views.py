@@ -11,9 +11,10 @@ from routing.access import admin_required
 from routing.deliveries import resend
 from routing.models import ApiToken, Delivery, RoutingRule, Tier
 from routing.tier_editing import (
+    capacity_preview,
     posted_bands,
     preview_for,
-    top_threshold_for,
+    save_tiers,
     weekly_volume,
 )
 from routing.tokens import (
@@ -33,10 +34,15 @@ def tiers(request: HttpRequest) -> HttpResponse:
     options = forms.TierPreviewForm(
         request.POST or None, initial={"leads_per_week": weekly_volume()}
     )
-    if request.method == "POST" and "save" in request.POST and formset.is_valid():
-        formset.save()
-        messages.success(request, "Tiers saved; new scores use them from now on.")
-        return redirect("routing:tiers")
+    save_error = ""
+    if "save" in request.POST and formset.is_valid() and options.is_valid():
+        try:
+            saved = save_tiers(formset, options.cleaned_data.get("capacity"))
+        except ValueError as error:
+            save_error = f"Nothing was saved. {error}"
+        else:
+            messages.success(request, saved)
+            return redirect("routing:tiers")
 
     bands, note = _bands_with_capacity(formset, options)
     per_week = weekly_volume()
@@ -45,7 +51,8 @@ def tiers(request: HttpRequest) -> HttpResponse:
     context = {
         "formset": formset,
         "options": options,
-        "note": note,
+        "save_error": save_error,
+        "note": "" if save_error else note,  # the error already gives the reason
         "preview": preview_for(bands, per_week),
     }
     return render(request, "routing/tiers.html", context)
@@ -58,29 +65,7 @@ def _bands_with_capacity(formset, options) -> tuple[list, str]:
     else:
         bands = [(t.name, t.min_probability) for t in Tier.objects.ordered()]
     capacity = options.cleaned_data.get("capacity") if options.is_valid() else None
-    if capacity is None or not bands:
-        return bands, ""
-    try:
-        threshold = top_threshold_for(capacity)
-    except ValueError as error:
-        return bands, str(error)
-    bands = sorted(bands, key=lambda band: band[1], reverse=True)
-    top = bands[0][0]
-    if len(bands) > 1 and threshold <= bands[1][1]:
-        # The top tier must stay above the next, or the two swap places.
-        threshold = round(bands[1][1] + 0.01, 4)
-        note = (
-            f"Your team can call more leads than score above {bands[1][0]}'s "
-            f"threshold. {top} is set just above it, to {threshold}; lower "
-            f"{bands[1][0]}'s threshold to send the team more."
-        )
-    else:
-        note = (
-            f"For {capacity} calls a week, set {top}'s threshold "
-            f"to {threshold}; the preview below uses it."
-        )
-    bands[0] = (top, threshold)
-    return bands, note
+    return capacity_preview(bands, capacity)
 
 
 @login_required

@@ -1,5 +1,7 @@
 """What the scoring API returns: plain dicts built from stored rows."""
 
+from django.urls import reverse
+
 from modeling.models import ModelVersion
 from modeling.scoring import active_scoring_version
 from routing.api_errors import ApiError
@@ -32,6 +34,7 @@ def scored_lead(score: Score, item: IncomingLead | None = None) -> dict:
     lead = score.lead
     return {
         "lead_id": lead.pk,
+        "url": lead_url(lead),
         "external_id": lead.external_id,
         "probability": round(score.probability, 4),
         "tier": tier_of(score.tier),
@@ -41,6 +44,11 @@ def scored_lead(score: Score, item: IncomingLead | None = None) -> dict:
         "ignored_fields": item.ignored if item else [],
         "missing_fields": item.missing if item else [],
     }
+
+
+def lead_url(lead: Lead) -> str:
+    """Return the lead's API path by its own id, which every lead has."""
+    return reverse("api-lead-by-id", kwargs={"lead_id": lead.pk})
 
 
 def tier_of(tier: Tier | None) -> dict | None:
@@ -70,6 +78,7 @@ def lead_record(lead: Lead) -> dict:
     """Return a stored lead with its score history, newest first."""
     return {
         "lead_id": lead.pk,
+        "url": lead_url(lead),
         "external_id": lead.external_id,
         "fields": lead.fields,
         "probability": round(lead.probability, 4),
@@ -101,6 +110,19 @@ def find_lead(external_id: str) -> Lead:
         raise ApiError(
             f"No lead has the external ID {external_id!r}. Score it first with "
             "POST /api/v1/score.",
+            code="not_found",
+            status=404,
+        )
+    return lead
+
+
+def find_lead_by_id(lead_id: int) -> Lead:
+    """Return the lead with this Leadscore id, or a 404."""
+    lead = Lead.objects.filter(pk=lead_id).select_related("tier").first()
+    if lead is None:
+        raise ApiError(
+            f"No lead has the id {lead_id}. Use the lead_id (or url) that "
+            "POST /api/v1/score returned.",
             code="not_found",
             status=404,
         )

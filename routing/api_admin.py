@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from modeling.models import ModelVersion
 from modeling.promotion import make_active
 from routing.api_errors import ApiError
-from routing.api_schema import ErrorSerializer
+from routing.api_schema import RETRY_AFTER, errors
 from routing.deliveries import resend
 from routing.models import Delivery
 
@@ -86,9 +86,10 @@ def version_record(version: ModelVersion) -> dict:
 @extend_schema(
     operation_id="list_deliveries",
     parameters=[
-        OpenApiParameter("status", str, description="Only deliveries in this state.")
+        OpenApiParameter("status", str, description="Only deliveries in this state."),
+        RETRY_AFTER,
     ],
-    responses={200: DeliveryRecordSerializer(many=True), 400: ErrorSerializer},
+    responses={200: DeliveryRecordSerializer(many=True), **errors(400)},
     summary=f"The newest deliveries (at most {MAX_LISTED}); admin tokens only",
 )
 @api_view(["GET"])
@@ -110,9 +111,9 @@ def deliveries(request: Request) -> Response:
     request=None,
     responses={
         200: DeliveryRecordSerializer,
-        404: ErrorSerializer,
-        409: ErrorSerializer,
+        **errors(404, 409, about={404: "No delivery has this id."}),
     },
+    parameters=[RETRY_AFTER],
     summary="Send a failed or sent delivery again; admin tokens only",
 )
 @api_view(["POST"])
@@ -134,7 +135,8 @@ def resend_delivery(request: Request, pk: int) -> Response:
 
 @extend_schema(
     operation_id="list_models",
-    responses={200: VersionRecordSerializer(many=True)},
+    responses={200: VersionRecordSerializer(many=True), **errors()},
+    parameters=[RETRY_AFTER],
     summary="Every model version, newest first; admin tokens only",
 )
 @api_view(["GET"])
@@ -146,7 +148,11 @@ def versions(request: Request) -> Response:
 @extend_schema(
     operation_id="activate_model",
     request=ActivateSerializer,
-    responses={200: VersionRecordSerializer, 400: ErrorSerializer},
+    responses={
+        200: VersionRecordSerializer,
+        **errors(400, 404, 415, about={404: "No model version has this id."}),
+    },
+    parameters=[RETRY_AFTER],
     summary="Put a model version in use (promote or roll back); admin tokens only",
 )
 @api_view(["POST"])

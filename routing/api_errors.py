@@ -2,6 +2,8 @@
 
 import logging
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -28,12 +30,23 @@ def error_handler(exc: Exception, context: dict) -> Response | None:
         if exc.index is not None:
             body["index"] = exc.index
         return Response(body, status=400)
+    exc = _as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
         return None
     code = getattr(exc, "error_code", None) or _code(exc)
     response.data = {"error": _sentence(exc), "code": code}
     return response
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    # DRF answers Django's own 404 and 403 too, but only its own exceptions
+    # carry the code our body needs.
+    if isinstance(exc, Http404):
+        return exceptions.NotFound("Nothing was found at this address.")
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
 
 
 def _code(exc: Exception) -> str:

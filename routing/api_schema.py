@@ -1,6 +1,11 @@
 """Shapes of the scoring API's bodies, for its OpenAPI schema."""
 
-from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+)
 from rest_framework import serializers
 
 from routing.intake import MAX_BATCH
@@ -48,17 +53,81 @@ SCORE_REQUEST = {
 }
 
 
+# Every `code` an error body can carry. Scripts branch on these, so one
+# raised anywhere in routing/ must be listed here (tests/routing/test_api.py).
+ERROR_CODES = {
+    "invalid_body": '400: the body is neither a lead nor {"leads": [...]}',
+    "invalid_lead": "400: a lead is not an object, or has no fields",
+    "wrong_type": "400: a field's value has the wrong type (see `field`)",
+    "too_many_leads": f"400: a batch holds more than {MAX_BATCH:,} leads",
+    "parse_error": "400: the body is not valid JSON",
+    "invalid_outcome": '400: "outcome" is not won, lost or blank',
+    "invalid_date": '400: "date" is not YYYY-MM-DD, or is in the future',
+    "invalid_status": '400: "status" is not a delivery status',
+    "invalid_reason": '400: "reason" is missing or too long',
+    "not_authenticated": "401: no token was sent",
+    "authentication_failed": "401: the token is unknown, revoked or garbled",
+    "permission_denied": "403: the token's scope does not include the endpoint",
+    "not_found": "404: no such lead, delivery, model version or API path",
+    "method_not_allowed": "405: the endpoint does not take this HTTP method",
+    "not_acceptable": "406: the Accept header does not allow JSON",
+    "not_finished": "409: the delivery's retries are still running",
+    "unsupported_media_type": "415: the body is not sent as application/json",
+    "throttled": "429: too many requests; wait the seconds in Retry-After",
+    "no_active_model": "503: no model is trained yet",
+}
+
+
 class ErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="A sentence saying what to fix.")
-    code = serializers.CharField(
-        help_text="wrong_type, invalid_body, invalid_lead, too_many_leads, "
-        "no_active_model, not_found, not_authenticated, authentication_failed, "
-        "parse_error, unsupported_media_type, invalid_outcome, invalid_date."
+    code = serializers.ChoiceField(
+        choices=list(ERROR_CODES.items()),
+        help_text="What went wrong, for scripts; stable across releases.",
     )
     field = serializers.CharField(required=False, help_text="The field at fault.")
     index = serializers.IntegerField(
         required=False, help_text="The position of the lead at fault in a batch."
     )
+
+
+ERROR_ANSWERS = {
+    400: "The body or a parameter is wrong; `code` and `field` say which.",
+    401: "No token, or an unknown or revoked one.",
+    403: "The token's scope does not include this endpoint: scoring tokens "
+    "reach the scoring endpoints, admin tokens the admin ones.",
+    404: "No such record.",
+    409: "The record is not in a state that allows this yet.",
+    415: "The body is not sent as application/json.",
+    429: "Too many requests: past the token's rate limit, or too many unknown "
+    "tokens from this address. Retry after the seconds in Retry-After.",
+    503: "No model is trained yet.",
+}
+# Every endpoint needs a token of the right scope and counts to its limit.
+TOKEN_ERRORS = (401, 403, 429)
+
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds to wait before the next request.",
+)
+
+
+def errors(
+    *statuses: int, about: dict[int, str] | None = None
+) -> dict[int, OpenApiResponse]:
+    """Return the error answers for these statuses and the token's own.
+
+    `about` words a status for one endpoint, e.g. {404: "No lead has this ID."}.
+    """
+    about = about or {}
+    return {
+        status: OpenApiResponse(
+            ErrorSerializer, about.get(status, ERROR_ANSWERS[status])
+        )
+        for status in sorted({*statuses, *TOKEN_ERRORS})
+    }
 
 
 class TierSerializer(serializers.Serializer):
@@ -73,8 +142,15 @@ class ReasonSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+LEAD_URL_HELP = (
+    "The lead's path in this API, built from lead_id: GET it for the lead and "
+    "its history, also when it has no external_id."
+)
+
+
 class ScoredLeadSerializer(serializers.Serializer):
     lead_id = serializers.IntegerField()
+    url = serializers.CharField(help_text=LEAD_URL_HELP)
     external_id = serializers.CharField()
     probability = serializers.FloatField(help_text="Chance to convert, 0 to 1.")
     tier = TierSerializer()
@@ -124,6 +200,7 @@ class ScoreHistorySerializer(serializers.Serializer):
 
 class LeadSerializer(serializers.Serializer):
     lead_id = serializers.IntegerField()
+    url = serializers.CharField(help_text=LEAD_URL_HELP)
     external_id = serializers.CharField()
     fields = serializers.DictField()
     probability = serializers.FloatField()

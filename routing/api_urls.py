@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from routing import api_admin, api_views, views_api_docs
@@ -10,6 +10,9 @@ urlpatterns = [
     path("model", api_views.active_model, name="api-model"),
     path("leads/<path:external_id>/outcome", api_views.outcome, name="api-outcome"),
     path("leads/<path:external_id>", api_views.lead, name="api-lead"),
+    # Every lead by Leadscore's own id, also those sent without external_id;
+    # a path of its own, as an external ID may be any text.
+    path("lead-ids/<int:lead_id>", api_views.lead_by_id, name="api-lead-by-id"),
     path("deliveries", api_admin.deliveries, name="api-deliveries"),
     path(
         "deliveries/<int:pk>/resend",
@@ -20,4 +23,7 @@ urlpatterns = [
     path("models/<int:pk>/activate", api_admin.activate, name="api-model-activate"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", views_api_docs.api_docs, name="api-docs"),
+    # Last: any other path, a malformed id included, gets the JSON 404 that
+    # points to the docs.
+    re_path(r"^(?P<unknown>.*)$", api_views.unknown_path, name="api-not-found"),
 ]

@@ -1,4 +1,7 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -7,6 +10,7 @@ from routing import api_schema as docs
 from routing.api import (
     active_version,
     find_lead,
+    find_lead_by_id,
     lead_record,
     model_description,
     scored_lead,
@@ -16,17 +20,14 @@ from routing.intake import check_lead, check_leads, leads_in_body
 from routing.leads import record_outcome, score_incoming
 from routing.outcomes import future_date_error, outcome_moment
 
-ERRORS = {
-    400: OpenApiResponse(docs.ErrorSerializer, "A field has the wrong type."),
-    401: OpenApiResponse(docs.ErrorSerializer, "No token, or a revoked one."),
-    503: OpenApiResponse(docs.ErrorSerializer, "No model is trained yet."),
-}
+NO_LEAD = {404: "No lead has this external ID."}
 
 
 @extend_schema(
     operation_id="score_leads",
     request={"application/json": docs.SCORE_REQUEST},
-    responses={200: docs.SCORE_RESPONSE, **ERRORS},
+    responses={200: docs.SCORE_RESPONSE, **docs.errors(400, 415, 503)},
+    parameters=[docs.RETRY_AFTER],
     examples=docs.EXAMPLES,
     summary='Score one lead, or up to 1,000 as {"leads": [...]}',
     description="Each lead is stored, scored, given a tier, and routed to the "
@@ -49,7 +50,8 @@ def score(request: Request) -> Response:
 
 @extend_schema(
     operation_id="active_model",
-    responses={200: docs.ActiveModelSerializer, **ERRORS},
+    responses={200: docs.ActiveModelSerializer, **docs.errors(503)},
+    parameters=[docs.RETRY_AFTER],
     summary="The fields the active model reads, their types, and the tiers",
 )
 @api_view(["GET"])
@@ -60,14 +62,19 @@ def active_model(request: Request) -> Response:
 @extend_schema(
     operation_id="lead",
     methods=["GET"],
-    responses={200: docs.LeadSerializer, 404: docs.ErrorSerializer},
+    responses={200: docs.LeadSerializer, **docs.errors(404, about=NO_LEAD)},
+    parameters=[docs.RETRY_AFTER],
     summary="A lead with its score history",
 )
 @extend_schema(
     operation_id="add_answers",
     methods=["PATCH"],
     request={"application/json": docs.LEAD_INPUT},
-    responses={200: docs.ScoredLeadSerializer, 404: docs.ErrorSerializer, **ERRORS},
+    responses={
+        200: docs.ScoredLeadSerializer,
+        **docs.errors(400, 404, 415, 503, about=NO_LEAD),
+    },
+    parameters=[docs.RETRY_AFTER],
     summary="Add fields (qualification answers) to a lead and rescore it",
 )
 @api_view(["GET", "PATCH"])
@@ -84,9 +91,26 @@ def lead(request: Request, external_id: str) -> Response:
 
 
 @extend_schema(
+    operation_id="lead_by_id",
+    responses={
+        200: docs.LeadSerializer,
+        **docs.errors(404, about={404: "No lead has this id."}),
+    },
+    parameters=[docs.RETRY_AFTER],
+    summary="A lead with its score history, by the lead_id scoring returned",
+    description="Every lead has a lead_id, also one sent without external_id. "
+    "The path is the `url` of the score response.",
+)
+@api_view(["GET"])
+def lead_by_id(request: Request, lead_id: int) -> Response:
+    return Response(lead_record(find_lead_by_id(lead_id)))
+
+
+@extend_schema(
     operation_id="record_outcome",
     request=docs.OutcomeSerializer,
-    responses={200: docs.LeadSerializer, 404: docs.ErrorSerializer, **ERRORS},
+    responses={200: docs.LeadSerializer, **docs.errors(400, 404, 415, about=NO_LEAD)},
+    parameters=[docs.RETRY_AFTER],
     summary="Record a lead as won or lost; outcomes feed the next retraining",
 )
 @api_view(["POST"])
@@ -112,3 +136,14 @@ def outcome_error(errors: dict) -> ApiError:
         '"date" must be a day written as YYYY-MM-DD, e.g. 2026-11-30.',
         code="invalid_date",
     )
+
+
+@csrf_exempt  # a script's POST to a wrong path gets the 404, not a CSRF page
+def unknown_path(request: HttpRequest, unknown: str) -> JsonResponse:
+    """Answer any path under /api/v1/ that no endpoint takes."""
+    body = {
+        "error": f"No API endpoint is at {request.path}. The endpoints are "
+        f"listed at {reverse('api-docs')}.",
+        "code": "not_found",
+    }
+    return JsonResponse(body, status=404)

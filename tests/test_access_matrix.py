@@ -63,15 +63,22 @@ PAGES = {
     "routing:tokens": {A},
     "routing:revoke": {A},
 }
-PUBLIC = {"login", "logout", "health", "api-schema", "api-docs"}
-SCORING_API = {"api-score", "api-model", "api-lead", "api-outcome"}
+PUBLIC = {"login", "logout", "health", "api-schema", "api-docs", "api-not-found"}
+SCORING_API = {"api-score", "api-model", "api-lead", "api-lead-by-id", "api-outcome"}
 ADMIN_API = {
     "api-deliveries",
     "api-delivery-resend",
     "api-models",
     "api-model-activate",
 }
-ARGUMENTS = ({}, {"pk": 1}, {"pk": 1, "other": 2}, {"external_id": "x"})
+ARGUMENTS = (
+    {},
+    {"pk": 1},
+    {"pk": 1, "other": 2},
+    {"external_id": "x"},
+    {"lead_id": 1},
+    {"unknown": "no-such-endpoint"},
+)
 
 
 def url_names(patterns=None, namespace: str = "") -> list[str]:
@@ -166,15 +173,24 @@ def test_a_superuser_opens_every_page(client, admin_user):
         assert client.get(some_url(name)).status_code != 403, name
 
 
-@pytest.mark.parametrize("name", sorted(PUBLIC - {"logout"}))
+@pytest.mark.parametrize("name", sorted(PUBLIC - {"logout", "api-not-found"}))
 def test_public_urls_open_without_a_login(client, db, name):
     assert client.get(some_url(name)).status_code == 200
+
+
+def test_an_unknown_api_path_says_so_without_a_login(client, db):
+    answer = client.get(some_url("api-not-found"))
+    assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
 
 
 @pytest.mark.parametrize("name", sorted(SCORING_API))
 def test_the_api_wants_a_scoring_token_and_no_session(client, admin_user, name):
     url = some_url(name)
-    method = client.get if name in ("api-model", "api-lead") else client.post
+    method = (
+        client.get
+        if name in ("api-model", "api-lead", "api-lead-by-id")
+        else client.post
+    )
     scoring, admin = create_token("CRM")[1], create_token("Ops", scope="admin")[1]
 
     client.force_login(admin_user)

@@ -1,6 +1,11 @@
+import re
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
+from rest_framework import exceptions
 
+import routing
 from routing.models import ApiToken, Lead, Score
 from routing.tokens import revoke_token
 
@@ -180,7 +185,102 @@ def test_the_schema_is_served_and_browsable(client, db):
 
     assert schema.status_code == 200
     assert "/api/v1/score" in schema.json()["paths"]
+    assert "/api/v1/lead-ids/{lead_id}" in schema.json()["paths"]
     assert b"POST /api/v1/score" in page.content
+
+
+# Raised by DRF itself for the API's settings: token permission and throttle,
+# JSON parser and renderer, and the methods each endpoint takes.
+FRAMEWORK_ERRORS = (
+    exceptions.NotAuthenticated,
+    exceptions.PermissionDenied,
+    exceptions.Throttled,
+    exceptions.ParseError,
+    exceptions.UnsupportedMediaType,
+    exceptions.MethodNotAllowed,
+    exceptions.NotAcceptable,
+)
+
+
+def codes_in_routing() -> set[str]:
+    """Return every error code the routing app's code raises or answers."""
+    codes = {error.default_code for error in FRAMEWORK_ERRORS}
+    for source in Path(routing.__file__).parent.glob("*.py"):
+        text = source.read_text()
+        codes |= set(re.findall(r'\bcode="(\w+)"', text))
+        codes |= set(re.findall(r'"code": "(\w+)"', text))
+        for name in re.findall(r"\bexceptions\.(\w+)\(", text):
+            codes.add(getattr(exceptions, name).default_code)
+    return codes
+
+
+def test_the_schema_names_every_error_code_the_api_can_answer(client, db):
+    schema = client.get("/api/v1/schema", {"format": "json"}).json()
+
+    documented = set(schema["components"]["schemas"]["CodeEnum"]["enum"])
+    raised = codes_in_routing()
+
+    assert {"invalid_status", "invalid_reason", "not_finished"} <= raised
+    assert raised - documented == set()
+
+
+def test_the_schema_gives_every_endpoint_its_401_403_and_429(client, db):
+    paths = client.get("/api/v1/schema", {"format": "json"}).json()["paths"]
+
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            assert {"401", "403", "429"} <= set(operation["responses"]), (method, path)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/nothing-here"),
+        ("get", "/api/v1/"),
+        ("post", "/api/v1/models/abc/activate"),
+        ("post", "/api/v1/deliveries/abc/resend"),
+        ("get", "/api/v1/lead-ids/abc"),
+        ("get", "/api/v1/score/"),
+    ],
+)
+def test_an_unknown_or_malformed_api_path_gets_a_json_404(
+    client, api, db, method, path
+):
+    with_token = api(method, path)
+    without_token = getattr(client, method)(path)
+
+    for response in (with_token, without_token):
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == "not_found"
+        assert "/api/v1/docs" in response.json()["error"]
+
+
+def test_a_lead_sent_without_external_id_is_fetched_by_its_url(api, version):
+    scored = api("post", SCORE, {"Minutes on site": 5}).json()
+
+    found = api("get", scored["url"])
+
+    assert scored["external_id"] == ""
+    assert scored["url"] == f"/api/v1/lead-ids/{scored['lead_id']}"
+    assert found.status_code == 200
+    assert found.json()["lead_id"] == scored["lead_id"]
+    assert found.json()["url"] == scored["url"]
+    assert len(found.json()["history"]) == 1
+
+
+def test_lead_ids_and_external_ids_never_meet(api, version):
+    first = api("post", SCORE, {"Minutes on site": 5}).json()
+    # A CRM whose own ID happens to be another lead's number.
+    named = api("post", SCORE, LEAD | {"external_id": str(first["lead_id"])}).json()
+
+    by_external = api("get", f"/api/v1/leads/{first['lead_id']}").json()
+    by_id = api("get", f"/api/v1/lead-ids/{first['lead_id']}").json()
+    missing = api("get", "/api/v1/lead-ids/999999")
+
+    assert by_external["lead_id"] == named["lead_id"] != first["lead_id"]
+    assert by_id["lead_id"] == first["lead_id"]
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
 
 def test_create_api_token_prints_a_working_token(client, version, capsys):

@@ -63,9 +63,11 @@ def test_a_delivery_still_retrying_is_not_sent_twice(
 def test_a_wrong_status_or_id_gets_a_plain_error(api, admin_key, version):
     wrong = api("get", "/api/v1/deliveries?status=lost", key=admin_key)
     missing = api("post", "/api/v1/deliveries/999/resend", key=admin_key)
+    malformed = api("post", "/api/v1/models/latest/activate", key=admin_key)
 
     assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_status"
     assert missing.status_code == 404 and "999" in missing.json()["error"]
+    assert malformed.status_code == 404 and malformed.json()["code"] == "not_found"
 
 
 def test_an_ops_script_rolls_back_to_an_earlier_model(api, admin_key, version):

@@ -36,7 +36,9 @@ def scored(api, n: int = 3) -> list[dict]:
     [
         ("=1+2", "'=1+2"),
         ("+33 1 23", "'+33 1 23"),
-        ("-2", "'-2"),
+        ("-2+3", "'-2+3"),
+        ("-2", "-2"),  # a number, written back as received
+        ("+1.5", "+1.5"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
         ("Plain", "Plain"),
@@ -228,6 +230,38 @@ def test_capacity_beyond_the_flow_keeps_the_top_tier_above_the_next(
     assert names == ["Hot", "Warm", "Cold"]
     assert thresholds == sorted(thresholds, reverse=True)
     assert "lower Warm's threshold" in page.content.decode().replace("&#x27;", "'")
+
+
+# Hot typed as stored (its form unchanged) or changed; within or past the flow.
+@pytest.mark.parametrize(("capacity", "hot"), [("1", 0.7), ("1000", 0.8)])
+def test_saving_with_a_capacity_stores_the_threshold_the_preview_showed(
+    admin_client, api, version, capacity, hot
+):
+    scored(api, 10)
+    data = tier_post(Tier.objects.ordered(), hot=hot) | {"capacity": capacity}
+
+    preview = admin_client.post(reverse("routing:tiers"), data | {"preview": "1"})
+    shown = preview.context["preview"][0]
+    saved = admin_client.post(
+        reverse("routing:tiers"), data | {"save": "1"}, follow=True
+    )
+
+    assert shown.name == "Hot" and shown.min_probability != hot
+    assert Tier.objects.get(name="Hot").min_probability == shown.min_probability
+    assert f"threshold is {shown.min_probability}" in saved.content.decode()
+    assert Tier.objects.get(name="Warm").min_probability == 0.3
+
+
+def test_saving_with_a_capacity_but_no_recent_scores_saves_nothing(
+    admin_client, version
+):
+    data = tier_post(Tier.objects.ordered(), hot=0.9) | {"capacity": "5"}
+
+    page = admin_client.post(reverse("routing:tiers"), data | {"save": "1"})
+
+    assert page.status_code == 200
+    assert "Nothing was saved. No leads were scored recently" in page.content.decode()
+    assert Tier.objects.get(name="Hot").min_probability == 0.7
 
 
 def test_a_threshold_above_one_is_a_plain_form_error(admin_client, version):
