@@ -94,7 +94,7 @@ def measure(algorithm: str, path: Path) -> None:
 
     def scored_file():
         cells = read_cells(path, rows=STEP_ROWS)
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        with tempfile.TemporaryFile("w+b") as out:
             for number, (chunk, received) in enumerate(zip(chunks(), cells)):
                 scored = predict_leads(version, chunk)
                 rows = scored_rows(received, scored, tiers)

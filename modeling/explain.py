@@ -1,5 +1,7 @@
 """Reasons, in plain words, for why one lead scored as it did."""
 
+from __future__ import annotations
+
 import copy
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,6 +45,13 @@ def explain_rows(
     A reason is a dict with `column`, `value`, `effect` (change in
     probability) and `text`. A column's effect is how much the lead's chance
     moves when that one value is replaced by a typical lead's value.
+    """
+    return Explainer(pipeline, typical).explain(X, top=top)
+
+
+class Explainer:
+    """Explains one model's scores against one typical lead; kept with a
+    loaded model, so each lead scored later pays for its own rows only.
 
     The models `modeling.pipeline` builds are taken apart so that the rows go
     through the preprocessing once: a tree model then predicts only the
@@ -50,19 +59,48 @@ def explain_rows(
     swapped column moves its decision by that column's share). Any other
     model gets the lead and all its variants in one prediction call.
     """
-    parts = split_model(pipeline, list(X.columns))
-    step = CHUNK_ROWS if parts is None else SPLIT_ROWS
-    probas, reasons = [], []
-    for start in range(0, len(X), step):
-        chunk = X.iloc[start : start + step]
-        if parts is None:
-            proba, effects = _effects(pipeline, chunk, typical)
-        else:
-            proba, effects = _split_effects(parts, chunk, typical)
-        probas.append(proba)
-        reasons.extend(_reasons(chunk, effects, top))
-    proba = np.concatenate(probas) if probas else np.empty(0)
-    return proba, reasons
+
+    def __init__(self, pipeline: BaseEstimator, typical: dict):
+        self.pipeline, self.typical = pipeline, typical
+        self._columns: list[str] | None = None
+        self._parts: ModelParts | None = None
+        # The typical lead preprocessed: the same for every lead.
+        self._base: np.ndarray | None = None
+
+    def explain(
+        self, X: pd.DataFrame, *, top: int = TOP_REASONS
+    ) -> tuple[np.ndarray, list[list[dict]]]:
+        """Return each row's probability and strongest reasons."""
+        parts = self._parts_for(X)
+        step = CHUNK_ROWS if parts is None else SPLIT_ROWS
+        probas, reasons = [], []
+        for start in range(0, len(X), step):
+            chunk = X.iloc[start : start + step]
+            if parts is None:
+                proba, effects = _effects(self.pipeline, chunk, self.typical)
+            else:
+                proba, effects = _split_effects(parts, chunk, self._base_for(chunk))
+            probas.append(proba)
+            reasons.extend(_reasons(chunk, effects, top))
+        proba = np.concatenate(probas) if probas else np.empty(0)
+        return proba, reasons
+
+    def _parts_for(self, X: pd.DataFrame) -> ModelParts | None:
+        columns = list(X.columns)
+        if columns != self._columns:
+            self._columns, self._base = columns, None
+            self._parts = split_model(self.pipeline, columns)
+        return self._parts
+
+    def _base_for(self, X: pd.DataFrame) -> np.ndarray:
+        if self._base is None:
+            typical = _variants(X.iloc[:0], self.typical, typical_first=True)
+            self._base = _dense(self._parts.preprocess.transform(typical))[0]
+        return self._base
+
+
+def _dense(Z) -> np.ndarray:
+    return Z.toarray() if sparse.issparse(Z) else np.asarray(Z, dtype=float)
 
 
 # --- any model: every variant through the whole model ----------------------
@@ -230,11 +268,9 @@ def _date_width() -> int:
 
 
 def _split_effects(
-    parts: ModelParts, X: pd.DataFrame, typical: dict
+    parts: ModelParts, X: pd.DataFrame, base: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    Z = parts.preprocess.transform(_variants(X, typical, typical_first=True))
-    Z = Z.toarray() if sparse.issparse(Z) else np.asarray(Z, dtype=float)
-    base, Z = Z[0], Z[1:]
+    Z = _dense(parts.preprocess.transform(X))
     linear = isinstance(parts.classifier, LogisticRegression)
     if linear and parts.calibrated and parts.classifier.coef_.shape[0] == 1:
         return _linear_effects(parts, Z, base)

@@ -25,32 +25,48 @@ def usable_columns(kinds: dict[str, str], columns: list[str]) -> list[str]:
     return [column for column in columns if kinds.get(column) in MODEL_KINDS]
 
 
-def prepare_features(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+def prepare_features(
+    frame: pd.DataFrame, kinds: dict[str, str], tidiers: dict | None = None
+) -> pd.DataFrame:
     """Return one typed column per feature in `kinds`, missing ones added blank.
 
     Numbers become floats, categories text with blanks as their own value
-    ("not chosen" often says something), dates datetimes.
+    ("not chosen" often says something), dates datetimes. A column with a
+    tidier (datasets.cleaning.CategoryTidier) in `tidiers` is cleaned by it
+    first.
     """
-    convert = _convert_few if len(frame) <= SMALL_FRAME else _convert
+    few = len(frame) <= SMALL_FRAME
+    tidiers = tidiers or {}
     prepared = {}
     for column, kind in kinds.items():
         values = frame[column] if column in frame else pd.Series(np.nan, frame.index)
-        prepared[column] = convert(values, kind)
+        if kind in CATEGORY_KINDS:
+            prepared[column] = _categories(values, kind, tidiers.get(column), few)
+        elif few and kind in NUMERIC_KINDS:
+            numbers = [_number(v) for v in values.tolist()]
+            prepared[column] = pd.Series(numbers, values.index, dtype="float64")
+        else:
+            prepared[column] = _convert(values, kind)
     return pd.DataFrame(prepared, index=frame.index)
 
 
-def _convert_few(values: pd.Series, kind: str) -> pd.Series:
-    """Convert like `_convert`, value by value."""
-    if kind in DATE_KINDS:
-        return _convert(values, kind)
-    raw = values.tolist()
-    if kind in NUMERIC_KINDS:
-        return pd.Series([_number(v) for v in raw], values.index, dtype="float64")
+def _categories(values: pd.Series, kind: str, tidier, few: bool) -> pd.Series:
+    """Return the column as category text, blanks as BLANK; worked out once
+    per distinct value (a large file has few), or value by value for a few
+    rows, where pandas' per-call cost would dominate."""
     whole_floats = pd.api.types.is_float_dtype(values)
-    text = [_text(v, whole_floats) for v in raw]
-    if kind == "yes_no":
-        text = [_yes_no(v) for v in text]
-    return pd.Series(text, values.index, dtype=object)
+
+    def text(value: object) -> str:
+        if tidier is not None:
+            value = tidier.value(value)
+        shown = _text(value, whole_floats)
+        return _yes_no(shown) if kind == "yes_no" else shown
+
+    if few:
+        return pd.Series([text(v) for v in values.tolist()], values.index, dtype=object)
+    codes, uniques = pd.factorize(values)
+    table = np.array([text(v) for v in uniques.tolist()] + [BLANK], dtype=object)
+    return pd.Series(table[codes], values.index, dtype=object)
 
 
 def _is_missing(value: object) -> bool:
@@ -88,26 +104,7 @@ def _yes_no(text: str) -> str:
 def _convert(values: pd.Series, kind: str) -> pd.Series:
     if kind in NUMERIC_KINDS:
         return pd.to_numeric(values, errors="coerce").astype("float64")
-    if kind in DATE_KINDS:
-        return pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
-    text = _as_text(values)
-    if kind == "yes_no":
-        lowered = text.str.lower()
-        text = text.mask(lowered.isin(_YES), "Yes").mask(lowered.isin(_NO), "No")
-    return text.fillna(BLANK).astype(object)
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    """Return values as stripped text, whole numbers without a trailing '.0'."""
-    if pd.api.types.is_float_dtype(values):
-        filled = values.notna() & np.isfinite(values)
-        whole = filled & (values % 1 == 0)
-        as_int = values.where(whole, 0).astype("int64").astype(str)
-        text = pd.Series(np.where(whole, as_int, values.astype(str)), values.index)
-        return text.astype(object).where(values.notna())
-    text = values.astype("str").where(values.notna())
-    text = text.str.strip()
-    return text.where(text != "")
+    return pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
 
 
 def date_parts(X: pd.DataFrame) -> np.ndarray:

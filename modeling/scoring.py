@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline
 from datasets.cleaning import CategoryTidier, tidiers_for, tidy_columns
 from modeling.artifacts import load_pipeline
 from modeling.errors import TrainingError
-from modeling.explain import explain_rows
+from modeling.explain import Explainer
 from modeling.features import CATEGORY_KINDS, prepare_features
 from modeling.models import ModelVersion
 
@@ -30,6 +30,12 @@ def pipeline_for(version: ModelVersion) -> Pipeline:
         version.checksum,
         version.library_versions.get("scikit-learn", ""),
     )
+
+
+@lru_cache(maxsize=4)
+def _explainer(checksum: str, version: ModelVersion) -> Explainer:
+    # Keyed by the artifact's checksum, like the pipeline it explains.
+    return Explainer(pipeline_for(version), version.baseline_row)
 
 
 # What scoring reads of a version. The large JSON columns (hold-out scores,
@@ -97,9 +103,10 @@ def predict_leads(
     lacks count as blank.
     """
     pipeline = pipeline_for(version)
-    X = prepare_features(like_history(version, frame), version.column_kinds)
+    tidiers = _tidiers(version.checksum, version)
+    X = prepare_features(frame, version.column_kinds, tidiers)
     if with_reasons:
-        proba, reasons = explain_rows(pipeline, X, version.baseline_row)
+        proba, reasons = _explainer(version.checksum, version).explain(X)
     else:
         proba = pipeline.predict_proba(X)[:, 1]
         reasons = [[] for _ in range(len(X))]

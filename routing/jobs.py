@@ -193,7 +193,7 @@ def score_chunk_job(scoring_run_id: int, chunk: dict) -> int:
 
 def _score_stored_chunk(run: ScoringRun, chunk: dict) -> int:
     rows, cells, store = _read_chunk(chunk)
-    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as out:
+    with tempfile.TemporaryFile("w+b") as out:
         count = score_chunk(
             rows,
             run.model_version,

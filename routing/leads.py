@@ -88,7 +88,7 @@ def rows_to_store(frame: pd.DataFrame, id_column: str | None) -> np.ndarray:
 def score_chunk(
     frame: pd.DataFrame,
     version: ModelVersion,
-    out: IO[str],
+    out: IO[bytes],
     *,
     dataset: Dataset,
     cells: pd.DataFrame | None = None,

@@ -1,10 +1,13 @@
 """The security cases of issue 7: logins, headers, uploads, exports, webhooks,
 model artifacts and API tokens."""
 
+import csv
 import hashlib
+import io
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.password_validation import validate_password
@@ -17,7 +20,7 @@ from datasets.models import Dataset
 from leadscore_site.roles import ADMIN, MARKETER
 from modeling.artifacts import library_versions, load_pipeline
 from routing.actions import UnsafeUrlError, check_webhook_url
-from routing.export import escape_formula
+from routing.export import escape_formula, write_scored_csv
 from routing.models import ApiToken
 from routing.tokens import create_token, hash_key, token_scope
 from tests.roles import role_user
@@ -162,6 +165,18 @@ def test_spreadsheet_formulas_are_escaped_in_exports(value):
 @pytest.mark.parametrize("value", ["-2", "+1", "-1,234.50", "-0.5"])
 def test_a_signed_number_is_written_as_the_number_it_is(value):
     assert escape_formula(value) == value
+
+
+def test_a_scored_file_escapes_cells_and_names_as_escape_formula_does():
+    values = ["=1+1", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "-2", "+1", "ok"]
+    frame = pd.DataFrame({"=cmd": values, "n": range(len(values))})
+    out = io.BytesIO()
+
+    write_scored_csv(frame, out)
+
+    rows = list(csv.reader(io.StringIO(out.getvalue().decode())))
+    assert rows[0] == ["'=cmd", "n"]
+    assert [row[0] for row in rows[1:]] == [escape_formula(v) for v in values]
 
 
 @pytest.mark.parametrize(
