@@ -32,13 +32,13 @@ ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 ALGORITHMS = os.environ.get("BENCH_ALGORITHMS", "logistic,forest,boosting").split(",")
 
 
-def build_file(path: Path) -> None:
+def build_file(path: Path, rows: int = ROWS) -> None:
     import pandas as pd
 
     source = pd.read_csv(DATA / "x_education_leads.csv").drop(columns=["Converted"])
-    for start in range(0, ROWS, 100_000):
+    for start in range(0, rows, 100_000):
         part = source.sample(
-            min(100_000, ROWS - start), replace=True, random_state=start
+            min(100_000, rows - start), replace=True, random_state=start
         )
         part.to_csv(path, mode="a", header=start == 0, index=False)
 
