@@ -4,6 +4,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pandas as pd
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -18,9 +19,13 @@ from routing.tokens import create_token
 from tests.conftest import make_leads
 
 
-def build_version(*, algorithm: str = "logistic") -> ModelVersion:
-    """Train on make_leads() through the same functions a training job uses."""
-    content = make_leads().to_csv(index=False).encode()
+def build_version(
+    history: pd.DataFrame | None = None, *, algorithm: str = "logistic"
+) -> ModelVersion:
+    """Train on `history` (by default make_leads()) through the same
+    functions a training job uses."""
+    history = make_leads() if history is None else history
+    content = history.to_csv(index=False).encode()
     dataset = Dataset.objects.create(
         file=ContentFile(content, name="history.csv"),
         original_name="history.csv",

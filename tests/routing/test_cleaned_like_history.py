@@ -5,15 +5,12 @@ import csv
 import io
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from datasets import intake
-from datasets.models import Dataset
-from modeling.models import TrainingRun
-from modeling.runs import train_version
 from routing.models import Lead
 from tests.conftest import make_leads
+from tests.routing.conftest import build_version
 from tests.routing.test_scoring_files import upload, work
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,22 +43,7 @@ def gappy_version(db, settings, tmp_path):
     history.loc[::9, "Source"] = "Select"
     history.loc[::7, "Source"] = None
     history.loc[1:40:5, "Source"] = [f"Fair {i}" for i in range(8)]
-    content = history.to_csv(index=False).encode()
-    dataset = Dataset.objects.create(
-        file=ContentFile(content, name="gappy.csv"),
-        original_name="gappy.csv",
-        size=len(content),
-    )
-    intake.inspect_upload(dataset)
-    intake.save_mapping(
-        dataset,
-        intake.load_uncleaned(dataset),
-        target="Converted",
-        positive=["Yes"],
-        excluded={"Lead ID": "identifier"},
-    )
-    run = TrainingRun.objects.create(dataset=dataset, algorithm="logistic")
-    return train_version(run)
+    return build_version(history)
 
 
 def test_a_placeholder_scores_as_blank_and_an_unknown_value_as_other(
