@@ -26,6 +26,7 @@ from datasets.models import Dataset
 from datasets.profiling import format_value, profile_columns
 from datasets.reading import ReadOptions, TableRead, read_cells, read_table
 from datasets.target import encode_outcome, propose_outcome
+from leadscore_site.words import HAVE, leads
 
 logger = logging.getLogger(__name__)
 
@@ -346,7 +347,7 @@ def sufficiency(counts: dict[str, int]) -> tuple[str, str]:
     rarer = min(n_converted, counts.get("not_converted", 0))
     if n_known == 0 or rarer < 10:
         return "insufficient", (
-            f"{n_known:,} leads have an outcome and {rarer:,} of them are of the "
+            f"{leads(n_known, HAVE)} an outcome and {rarer:,} of them are of the "
             "rarer kind. A model needs at least 10 of each; add more history."
         )
     rate = n_converted / n_known
@@ -365,7 +366,7 @@ def sufficiency(counts: dict[str, int]) -> tuple[str, str]:
 def _low_message(n_known: int, n_converted: int, rarer: int, enough: int) -> str:
     rate = n_converted / n_known
     text = (
-        f"Only {n_known:,} leads with an outcome, {n_converted:,} converted "
+        f"Only {leads(n_known)} with an outcome, {n_converted:,} converted "
         f"({rate:.1%}). A model will train, but its accuracy figures are rough"
     )
     more = enough - rarer

@@ -13,6 +13,7 @@ import pandas as pd
 
 from datasets.intake import clean_table, load_uncleaned, outcome_of
 from datasets.models import Dataset
+from leadscore_site.words import HAVE, leads
 from modeling.errors import TrainingError
 from modeling.models import ModelVersion, TrainingRun
 from modeling.runs import feature_kinds, store_version, tier_thresholds
@@ -108,7 +109,7 @@ def split_recent(n: int) -> tuple[np.ndarray, np.ndarray]:
     n_recent = max(MIN_RECENT, int(round(n * RECENT_SHARE)))
     if n - n_recent < MIN_RECENT:
         raise TrainingError(
-            f"Only {n} leads have an outcome: too few to retrain and still keep "
+            f"Only {leads(n, HAVE)} an outcome: too few to retrain and still keep "
             "recent leads back to compare the models. Record more outcomes."
         )
     positions = np.arange(n)

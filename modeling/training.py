@@ -12,6 +12,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
+from leadscore_site.words import HAVE, leads
 from modeling.errors import TrainingError
 from modeling.explain import split_model
 from modeling.features import BLANK, prepare_features
@@ -89,7 +90,7 @@ def check_trainable(y: pd.Series) -> None:
         )
     if min(n_converted, n_not) < MIN_PER_CLASS:
         raise TrainingError(
-            f"Only {min(n_converted, n_not)} leads have the rarer outcome; a "
+            f"Only {leads(min(n_converted, n_not), HAVE)} the rarer outcome; a "
             f"model needs at least {MIN_PER_CLASS} of each. Add more history."
         )
 

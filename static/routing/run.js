@@ -11,7 +11,8 @@ document.addEventListener("DOMContentLoaded", () => {
     bar.value = run.progress;
     bar.textContent = run.progress + "%";
     document.getElementById("run-count").textContent =
-      run.n_scored + " of " + run.n_total + " leads";
+      run.n_scored.toLocaleString("en") + " of " +
+      run.n_total.toLocaleString("en") + (run.n_total === 1 ? " lead" : " leads");
     document.getElementById("run-stage").textContent = run.status;
     if (run.status === "succeeded") {
       document.getElementById("run-done").hidden = false;
