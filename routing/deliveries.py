@@ -12,6 +12,8 @@ import django_rq
 import django_rq.queues
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from rq import Retry, get_current_job
@@ -44,18 +46,62 @@ def delivery_queue() -> django_rq.queues.DjangoRQ:
 
 
 def dispatch_scores_job(score_ids: list[int]) -> int:
-    """Create and start the deliveries the scores' tiers call for."""
-    scores = Score.objects.filter(pk__in=score_ids).select_related("lead")
+    """Create and start the deliveries the scores' tiers call for.
+
+    A rule runs once per stay of a lead in its tier: a lead scored again
+    (answers added, the file uploaded again) that stays in the tier is not
+    sent again by a rule that already ran for it there; a rule it matches
+    only now (a field it filters on was filled in) does run.
+    """
+    scores = list(_with_tier_entry(Score.objects.filter(pk__in=score_ids)))
     rules = list(RoutingRule.objects.filter(is_active=True))
+    ran = _rules_run_in_tier(scores)
     started = 0
     for score in scores:
         for rule in rules:
-            if rule.tier_id == score.tier_id and actions.rule_matches(
-                rule.filter_field, rule.filter_value, score.lead.fields
+            if (
+                rule.tier_id == score.tier_id
+                and (rule.pk, score.lead_id) not in ran.get(score.pk, ())
+                and actions.rule_matches(
+                    rule.filter_field, rule.filter_value, score.lead.fields
+                )
             ):
                 started += _start(rule, score)
     logger.info("Scores %s..: %s deliveries started", score_ids[:1], started)
     return started
+
+
+def _with_tier_entry(scores):
+    """Annotate each score with `entered`, the id of the lead's last earlier
+    score in another tier (0 if none), and `previous_tier`, the tier of its
+    score just before."""
+    earlier = Score.objects.filter(lead=OuterRef("lead"), pk__lt=OuterRef("pk"))
+    elsewhere = earlier.exclude(tier=OuterRef("tier")).order_by("-pk").values("pk")
+    previous = earlier.order_by("-pk").values("tier")
+    return scores.select_related("lead").annotate(
+        entered=Coalesce(Subquery(elsewhere[:1]), 0),
+        previous_tier=Subquery(previous[:1]),
+    )
+
+
+def _rules_run_in_tier(scores: list[Score]) -> dict[int, set[tuple[int, int]]]:
+    """Return, per score of a lead that stayed in its tier, the (rule, lead)
+    pairs already delivered since the lead entered that tier."""
+    stayed = [s for s in scores if s.previous_tier == s.tier_id]
+    if not stayed:
+        return {}
+    past = Delivery.objects.filter(lead_id__in={s.lead_id for s in stayed})
+    by_lead: dict[int, list[tuple[int, int]]] = {}
+    for rule_id, lead_id, score_id in past.values_list("rule", "lead", "score"):
+        by_lead.setdefault(lead_id, []).append((rule_id, score_id))
+    return {
+        s.pk: {
+            (rule_id, s.lead_id)
+            for rule_id, score_id in by_lead.get(s.lead_id, [])
+            if s.entered < score_id < s.pk
+        }
+        for s in stayed
+    }
 
 
 def _start(rule: RoutingRule, score: Score) -> int:

@@ -7,6 +7,7 @@ it ended, puts the download together or marks the run failed. A small job
 after the first one fails the run should the first die without a word.
 """
 
+import codecs
 import hashlib
 import logging
 import pickle
@@ -245,14 +246,21 @@ def finish_scoring_job(scoring_run_id: int) -> str:
 
 def _assemble_output(run: ScoringRun) -> None:
     with tempfile.TemporaryFile("w+b") as out:
+        # The byte order mark makes Excel read the file as UTF-8; without it
+        # accented names come out garbled.
+        out.write(codecs.BOM_UTF8)
         for number in range(run.n_chunks):
             with default_storage.open(_chunk_name(run, number, "out.csv")) as part:
                 for block in iter(lambda: part.read(1 << 20), b""):
                     out.write(block)
         out.seek(0)
-        name = f"{Path(run.dataset.original_name).stem}-scored.csv"
-        run.output.save(name, File(out), save=False)
+        run.output.save(scored_name(run.dataset.original_name), File(out), save=False)
     run.save(update_fields=["output"])
+
+
+def scored_name(original_name: str) -> str:
+    """Return the download's file name for an upload's name."""
+    return f"{Path(original_name).stem}-scored.csv"
 
 
 def _remove_chunks(run: ScoringRun) -> None:

@@ -21,7 +21,7 @@ from modeling.next_tier import changeable_columns, next_step_sentence
 from modeling.runs import tier_thresholds
 from routing import forms
 from routing.intake import check_lead
-from routing.jobs import enqueue_scoring
+from routing.jobs import enqueue_scoring, scored_name
 from routing.leads import record_outcome, score_incoming
 from routing.listing import export_rows, filter_leads
 from routing.models import Lead, ScoringRun, Tier
@@ -182,7 +182,10 @@ def upload_new_leads(request: HttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     dataset = create_dataset(request, upload, Dataset.Purpose.NEW_LEADS)
     if dataset.status == Dataset.Status.FAILED:
-        return redirect("datasets:preview", dataset.pk)
+        # Said here: a sales manager may not open the upload's own page.
+        form.add_error("file", dataset.error)
+        context = {"form": form, "active": active, "step": "score"}
+        return render(request, "routing/upload.html", context)
     run = enqueue_scoring(dataset, active)
     return redirect(run.get_absolute_url())
 
@@ -210,11 +213,17 @@ def run_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 def run_download(request: HttpRequest, pk: int) -> FileResponse:
-    run = get_object_or_404(ScoringRun, pk=pk, status=ScoringRun.Status.SUCCEEDED)
+    run = get_object_or_404(
+        ScoringRun.objects.select_related("dataset"),
+        pk=pk,
+        status=ScoringRun.Status.SUCCEEDED,
+    )
     if not run.output:
         raise Http404("This run wrote no file.")
+    # Named after the upload, not the stored file, which storage may have
+    # given a suffix to keep it apart from an earlier run's.
     return FileResponse(
         run.output.open("rb"),
         as_attachment=True,
-        filename=run.output.name.rsplit("/", 1)[-1],
+        filename=scored_name(run.dataset.original_name),
     )

@@ -83,7 +83,7 @@ def test_the_download_repeats_each_cell_as_received(
     run.refresh_from_db()
     assert run.status == "succeeded", run.error
     response = marketer_client.get(reverse("routing:run-download", args=[run.pk]))
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
 
     assert rows[0] == [

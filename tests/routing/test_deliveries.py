@@ -9,7 +9,7 @@ from django.core import mail
 from modeling.rescoring import rescore_open_leads
 from routing.actions import UnsafeUrlError, check_webhook_url
 from routing.deliveries import resend
-from routing.models import Delivery, Lead, RoutingRule, Tier
+from routing.models import Delivery, Lead, RoutingRule, Score, Tier
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -213,9 +213,55 @@ def test_a_rescore_sends_only_the_leads_that_changed_tier(api, version, run_jobs
     moved = Lead.objects.get(external_id="crm-8")
     elsewhere = Tier.objects.exclude(pk=moved.tier_id).first()
     Lead.objects.filter(pk=moved.pk).update(tier=elsewhere)
+    Score.objects.filter(lead=moved).update(tier=elsewhere)
 
     rescore_open_leads(version)
     run_jobs("delivery")
 
     sent = Delivery.objects.values_list("lead__external_id", flat=True)
     assert sorted(sent) == ["crm-7", "crm-8", "crm-8"]
+
+
+def sent_tiers(receiver) -> list[str]:
+    return [json.loads(r["body"])["tier"] for r in receiver.received]
+
+
+def test_a_rule_runs_once_per_stay_of_a_lead_in_its_tier(
+    api, version, receiver, run_jobs
+):
+    webhook_rules(receiver)
+    lead = "/api/v1/leads/crm-7"
+
+    first = api("post", SCORE, LEAD).json()["tier"]["name"]
+    api("patch", lead, {"favourite colour": "blue"})  # scored again, same tier
+    api("post", SCORE, LEAD)  # the CRM sends the lead again
+    run_jobs("delivery")
+    assert sent_tiers(receiver) == [first]
+
+    cold = api("patch", lead, {"Source": "Google", "Minutes on site": 0}).json()
+    back = api("patch", lead, {"Source": "Referral", "Minutes on site": 30}).json()
+    run_jobs("delivery")
+    assert cold["tier"]["name"] != first and back["tier"]["name"] == first
+    assert sent_tiers(receiver) == [first, cold["tier"]["name"], first]
+
+
+def test_a_rule_that_matches_only_after_an_answer_runs_then(
+    api, version, receiver, run_jobs
+):
+    on_every_tier(
+        "webhook",
+        url=receiver.url,
+        secret="x",
+        filter_field="Country",
+        filter_value="France",
+    )
+    lead = "/api/v1/leads/crm-9"
+    api("post", SCORE, LEAD | {"external_id": "crm-9", "Country": None})
+    run_jobs("delivery")
+    assert receiver.received == []
+
+    api("patch", lead, {"Country": "France"})
+    api("patch", lead, {"favourite colour": "blue"})
+    run_jobs("delivery")
+
+    assert len(receiver.received) == 1

@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from leadscore_site.roles import ADMIN, SALES_MANAGER
@@ -75,7 +76,8 @@ def test_the_file_download_escapes_formulas(
     download = marketer_client.get(status["download_url"])
 
     assert status["status"] == "succeeded" and status["progress"] == 100
-    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][-3:] == ["probability", "tier", "reasons"]
     assert rows[1][0].startswith("'=cmd")
 
@@ -387,3 +389,20 @@ def test_an_image_uploaded_as_outcomes_gets_a_plain_message(marketer_client):
 
     assert page.status_code == 200
     assert b"not a readable CSV of outcomes" in page.content
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [(b"", "The file is empty"), (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "image")],
+)
+def test_a_sales_manager_is_told_why_a_file_cannot_be_scored(
+    client, sales_manager, version, content, said, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(sales_manager)
+    upload = SimpleUploadedFile("new.csv", content)
+
+    response = client.post(reverse("routing:upload"), {"file": upload})
+
+    assert response.status_code == 200
+    assert said in response.content.decode()

@@ -1,6 +1,7 @@
 """A file of leads scored in chunks by several jobs, and leads found again by
 their external ID in a later file or through the API."""
 
+import codecs
 import csv
 import io
 
@@ -43,7 +44,10 @@ def leads_file(n: int, *, first: int = 0, minutes: int = 5) -> str:
 
 def download(client, run: ScoringRun) -> list[dict]:
     response = client.get(reverse("routing:run-download", args=[run.pk]))
-    text = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content)
+    assert content.startswith(codecs.BOM_UTF8)  # Excel then reads it as UTF-8
+    assert response["Content-Disposition"].endswith('-scored.csv"')
+    text = content.decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
 
 
