@@ -103,7 +103,7 @@ def test_admin_sets_up_tiers_a_webhook_and_a_token(
     [delivery] = page.locator("#deliveries tbody tr").all()
     expect(delivery).to_contain_text("form-42")
     expect(delivery.locator("td").nth(3)).to_have_text("Sent")
-    expect(delivery.locator("td").nth(4)).to_contain_text("ok (200)")
+    expect(delivery.locator("td").nth(4)).to_contain_text("ok (HTTP 200)")
     assert Delivery.objects.get().status == "sent"
     shoot(shot("08-delivery-log"))
 
