@@ -23,6 +23,7 @@ from sklearn.preprocessing import (
 )
 
 from modeling.features import BLANK, date_parts
+from modeling.tree_paths import PackedForest, forest_variants, pack_forest
 
 TOP_REASONS = 3
 # A change smaller than this (in probability) is not worth telling a rep.
@@ -162,6 +163,8 @@ class ModelParts:
     calibrated: list
     # For each input column, the preprocessed columns computed from it alone.
     blocks: list[np.ndarray]
+    # A random forest's trees in flat arrays, for walks of a lead's variants.
+    forest: PackedForest | None = None
 
     def membership(self) -> np.ndarray:
         """Return a (preprocessed columns x input columns) matrix of ones
@@ -189,7 +192,10 @@ def split_model(model: BaseEstimator, columns: list[str]) -> ModelParts | None:
     blocks = _blocks(steps[0][1], columns)
     if blocks is None:
         return None
-    return ModelParts(steps[0][1], steps[1][1], calibrated, blocks)
+    classifier = steps[1][1]
+    return ModelParts(
+        steps[0][1], classifier, calibrated, blocks, pack_forest(classifier)
+    )
 
 
 def _unfrozen(estimator: BaseEstimator) -> BaseEstimator:
@@ -274,7 +280,23 @@ def _split_effects(
     linear = isinstance(parts.classifier, LogisticRegression)
     if linear and parts.calibrated and parts.classifier.coef_.shape[0] == 1:
         return _linear_effects(parts, Z, base)
+    if parts.forest is not None:
+        return _forest_effects(parts, Z, base)
     return _swapped_effects(parts, Z, base)
+
+
+def _forest_effects(
+    parts: ModelParts, Z: np.ndarray, base: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return probabilities and effects from one walk of each tree per lead
+    (tree_paths), calibrated by scikit-learn's own code."""
+    own, swapped = forest_variants(parts.forest, Z, base, parts.blocks)
+    proba = np.column_stack([own, swapped])
+    if parts.calibrated:
+        given = _GivenDecisions(parts.classifier.classes_)
+        calibrated = _calibrated_proba(parts, given, proba.reshape(-1, 1))
+        proba = calibrated.reshape(proba.shape)
+    return proba[:, 0], proba[:, :1] - proba[:, 1:]
 
 
 def _linear_effects(
@@ -348,9 +370,9 @@ def _calibrated_proba(
 
 
 class _GivenDecisions(ClassifierMixin, BaseEstimator):
-    """A stand-in for a linear classifier whose decision values, the only
-    thing calibration reads from it, are already known: the first column of
-    what it is given."""
+    """A stand-in for a classifier whose scores (a linear model's decision
+    values, a forest's probabilities), the only thing calibration reads from
+    it, are already known: the first column of what it is given."""
 
     def __init__(self, classes: np.ndarray | None = None):
         self.classes = classes
