@@ -10,13 +10,7 @@ from routing import forms
 from routing.access import admin_required
 from routing.deliveries import resend
 from routing.models import ApiToken, Delivery, RoutingRule, Tier
-from routing.tier_editing import (
-    capacity_preview,
-    posted_bands,
-    preview_for,
-    save_tiers,
-    weekly_volume,
-)
+from routing.tier_editing import preview_page, save_tiers, weekly_volume
 from routing.tokens import (
     SCOPE_NAMES,
     create_token,
@@ -37,35 +31,22 @@ def tiers(request: HttpRequest) -> HttpResponse:
     save_error = ""
     if "save" in request.POST and formset.is_valid() and options.is_valid():
         try:
-            saved = save_tiers(formset, options.cleaned_data.get("capacity"))
+            saved = save_tiers(formset, options)
         except ValueError as error:
             save_error = f"Nothing was saved. {error}"
         else:
             messages.success(request, saved)
             return redirect("routing:tiers")
 
-    bands, note = _bands_with_capacity(formset, options)
-    per_week = weekly_volume()
-    if options.is_valid():
-        per_week = options.cleaned_data.get("leads_per_week")
+    preview, note = preview_page(formset, options)
     context = {
         "formset": formset,
         "options": options,
         "save_error": save_error,
         "note": "" if save_error else note,  # the error already gives the reason
-        "preview": preview_for(bands, per_week),
+        "preview": preview,
     }
     return render(request, "routing/tiers.html", context)
-
-
-def _bands_with_capacity(formset, options) -> tuple[list, str]:
-    if formset.is_bound:
-        formset.is_valid()  # fills cleaned_data for the forms that are valid
-        bands = posted_bands(formset)
-    else:
-        bands = [(t.name, t.min_probability) for t in Tier.objects.ordered()]
-    capacity = options.cleaned_data.get("capacity") if options.is_valid() else None
-    return capacity_preview(bands, capacity)
 
 
 @login_required

@@ -147,14 +147,17 @@ class TierPreviewForm(forms.Form):
         label="New leads a week",
         min_value=0,
         required=False,
-        help_text="Filled in from the last four weeks of scoring.",
+        help_text="Filled in from the leads first scored in the last four weeks.",
     )
     capacity = forms.IntegerField(
         label="My team can call this many leads a week",
         min_value=0,
         required=False,
-        help_text="Sets the top tier's threshold from recent scores.",
+        help_text="Preview sets the top tier's threshold so it holds no more.",
     )
+    # The capacity the top tier's threshold on the page was fitted for: Save
+    # keeps that threshold unless the capacity was changed since.
+    fitted_capacity = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 def _https_by_default(field: models.Field, **kwargs) -> forms.Field:

@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
+from django.db.models import Min
 from django.utils import timezone
 
-from routing.models import Score
+from routing.models import Lead
 
-# Recent scores tell how many leads arrive a week and how they score.
+# Recent scores tell how many new leads arrive a week.
 RECENT_WEEKS = 4
 
 
@@ -62,28 +63,32 @@ def preview_tiers(
     return previews
 
 
-def recent_probabilities(weeks: int = RECENT_WEEKS) -> np.ndarray:
-    """Return the probabilities of every scoring in the last `weeks` weeks."""
+def count_new_leads(weeks: int = RECENT_WEEKS) -> int:
+    """Return how many leads were first scored in the last `weeks` weeks.
+
+    A rescore, or the same file uploaded again, scores leads that arrived
+    earlier: only a lead's first score makes it a new lead.
+    """
     since = timezone.now() - timedelta(weeks=weeks)
-    values = Score.objects.filter(scored_at__gte=since).values_list(
-        "probability", flat=True
-    )
-    return np.fromiter(values, dtype=float)
+    leads = Lead.objects.alias(first_scored=Min("scores__scored_at"))
+    return leads.filter(first_scored__gte=since).count()
 
 
-def capacity_threshold(recent: np.ndarray, weeks: float, per_week: int) -> float:
+def capacity_threshold(proba: np.ndarray, weeks: float, per_week: int) -> float:
     """Return the lowest score that keeps the top tier to `per_week` leads.
 
-    Leads scoring at or above the threshold arrived at most `per_week` times
-    a week over the recent `weeks`; ties may push a few over.
+    `proba` holds the scores of the leads that arrive in `weeks` weeks. At
+    most `per_week` of them a week score at or above the threshold; leads
+    tied at the cut all stay below it, which may leave the tier a few short.
     """
-    if len(recent) == 0:
+    if len(proba) == 0:
         raise ValueError(
-            "No leads were scored recently, so there is no "
-            "distribution to set the threshold from."
+            "No leads have scores, so there is no distribution to set the "
+            "threshold from."
         )
-    allowed = int(per_week * weeks)
-    ranked = np.sort(recent)[::-1]
+    # Rounded first, so a float error never costs a lead that fits.
+    allowed = int(round(per_week * weeks, 9))
+    ranked = np.sort(proba)[::-1]
     if allowed >= len(ranked):
         return float(ranked[-1])
     if allowed <= 0:

@@ -1,14 +1,16 @@
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from leadscore_site.roles import ADMIN, SALES_MANAGER
+from leadscore_site.roles import ADMIN, MARKETER, SALES_MANAGER
 from routing.export import escape_formula
 from routing.models import ApiToken, Delivery, Lead, RoutingRule, Score, Tier
-from tests.roles import give_roles
+from tests.roles import give_roles, role_user
 
 SCORE = "/api/v1/score"
 
@@ -20,10 +22,10 @@ def admin_client(client, django_user_model):
     return client
 
 
-def scored(api, n: int = 3) -> list[dict]:
+def scored(api, n: int = 3, *, prefix: str = "p") -> list[dict]:
     leads = [
         {
-            "external_id": f"p{i}",
+            "external_id": f"{prefix}{i}",
             "Minutes on site": 10 * i,
             "Source": '=HYPERLINK("http://evil")' if i == 0 else "Google",
         }
@@ -142,6 +144,40 @@ def test_a_rep_claims_a_queued_lead_once(
     assert claim_url not in marketer_client.get(reverse("routing:queue")).content
 
 
+@pytest.mark.parametrize(("role", "sells"), [(MARKETER, False), (SALES_MANAGER, True)])
+def test_only_sales_roles_see_claim_buttons_and_outcome_forms(
+    api, version, client, django_user_model, role, sells
+):
+    scored(api, 1)
+    lead = Lead.objects.get()
+    Lead.objects.update(queued_at=lead.scored_at)
+    client.force_login(role_user(django_user_model, role))
+
+    listed = client.get(reverse("routing:leads")).content.decode()
+    queued = client.get(reverse("routing:queue")).content.decode()
+    shown = client.get(lead.get_absolute_url()).content.decode()
+
+    outcome_url = reverse("routing:outcome", args=[lead.pk])
+    for page in (listed, queued, shown):
+        assert (outcome_url in page) is sells
+    assert (reverse("routing:claim", args=[lead.pk]) in queued) is sells
+    assert (reverse("routing:outcomes") in listed) is sells
+    assert ("outcome: open." in shown) is not sells
+
+
+def test_a_marketer_cannot_claim_a_queued_lead(api, version, client, django_user_model):
+    scored(api, 1)
+    lead = Lead.objects.get()
+    Lead.objects.update(queued_at=lead.scored_at)
+    client.force_login(role_user(django_user_model, MARKETER))
+
+    refused = client.post(reverse("routing:claim", args=[lead.pk]))
+
+    lead.refresh_from_db()
+    assert refused.status_code == 403
+    assert lead.owner is None and lead.claimed_at is None
+
+
 def test_outcomes_upload_by_csv(api, version, marketer_client, tmp_path):
     scored(api, 3)
     path = tmp_path / "outcomes.csv"
@@ -201,7 +237,27 @@ def test_tier_preview_does_not_save_and_save_does(admin_client, version):
     assert Tier.objects.get(name="Hot").min_probability == 0.9
 
 
-def test_capacity_mode_sets_the_top_threshold(admin_client, api, version):
+@pytest.mark.parametrize("capacity", [1, 5, 12])
+def test_the_fitted_top_tier_holds_the_capacity_in_the_table_shown(
+    admin_client, api, version, capacity
+):
+    scored(api, 10)  # recent scores the preview must not mix in
+    data = tier_post(Tier.objects.ordered(), hot=0.7) | {
+        "leads_per_week": "60",
+        "capacity": str(capacity),
+        "preview": "1",
+    }
+
+    page = admin_client.post(reverse("routing:tiers"), data)
+
+    hot = page.context["preview"][0]
+    text = page.content.decode().replace("&#x27;", "'")
+    assert f"Hot's threshold is set to {hot.min_probability}" in text
+    # 600 held-out leads stand for 60 a week: each one is 0.1 lead a week.
+    assert capacity - 0.5 <= hot.per_week <= capacity
+
+
+def test_preview_puts_the_fitted_threshold_in_the_form(admin_client, api, version):
     scored(api, 10)
     data = tier_post(Tier.objects.ordered(), hot=0.7) | {
         "capacity": "1",
@@ -211,9 +267,73 @@ def test_capacity_mode_sets_the_top_threshold(admin_client, api, version):
     page = admin_client.post(reverse("routing:tiers"), data)
 
     hot = page.context["preview"][0]
-    ranked = sorted(Score.objects.values_list("probability", flat=True))
-    # 1 a week over 4 weeks: the 4 best of the 10 recent scores stay on top.
-    assert ranked[-5] < hot.min_probability <= ranked[-4]
+    shown = as_shown(page)
+    assert shown[field_of(page, "Hot")] == str(hot.min_probability) != "0.7"
+    assert shown["fitted_capacity"] == "1"
+    html = page.content.decode()
+    assert f'name="{field_of(page, "Hot")}" value="{hot.min_probability}"' in html
+    assert '<input type="hidden" name="fitted_capacity" value="1"' in html
+
+
+def test_save_after_a_preview_stores_what_the_page_showed(admin_client, api, version):
+    scored(api, 10)
+    data = tier_post(Tier.objects.ordered(), hot=0.7) | {"capacity": "1"}
+    # New leads a week left blank: the preview scales to the recent volume.
+    preview = admin_client.post(reverse("routing:tiers"), data | {"preview": "1"})
+    shown = as_shown(preview)
+    scored(api, 30, prefix="later")  # the recent volume changes before Save
+
+    saved = admin_client.post(
+        reverse("routing:tiers"), shown | {"save": "1"}, follow=True
+    )
+
+    threshold = float(shown[field_of(preview, "Hot")])
+    assert Tier.objects.get(name="Hot").min_probability == threshold
+    text = saved.content.decode().replace("&#x27;", "'")
+    assert f"Hot's threshold is {threshold}, as previewed for 1 call a week" in text
+
+
+def test_save_after_changing_the_capacity_fits_it_again(admin_client, api, version):
+    scored(api, 10)
+    data = tier_post(Tier.objects.ordered(), hot=0.7) | {
+        "leads_per_week": "60",
+        "capacity": "1",
+    }
+    preview = admin_client.post(reverse("routing:tiers"), data | {"preview": "1"})
+    shown = as_shown(preview)
+
+    saved = admin_client.post(
+        reverse("routing:tiers"), shown | {"capacity": "2", "save": "1"}, follow=True
+    )
+
+    hot = Tier.objects.get(name="Hot").min_probability
+    assert hot < float(shown[field_of(preview, "Hot")])  # room for more calls
+    text = saved.content.decode().replace("&#x27;", "'")
+    assert f"Hot's threshold is {hot}, computed on saving from the latest" in text
+
+
+def test_new_leads_a_week_counts_each_lead_once(admin_client, api, version):
+    scored(api, 8)
+    Score.objects.update(scored_at=timezone.now() - timedelta(weeks=5))
+    scored(api, 8)  # the same eight leads, rescored: none is new
+    scored(api, 4, prefix="new")
+
+    page = admin_client.get(reverse("routing:tiers"))
+
+    # 4 leads first scored in the last 4 weeks; the 8 rescored ones are old.
+    assert page.context["options"]["leads_per_week"].value() == 1.0
+    assert 'name="leads_per_week" value="1.0"' in page.content.decode()
+
+
+def test_rescoring_leaves_new_leads_a_week_unchanged(admin_client, api, version):
+    scored(api, 8)
+    before = admin_client.get(reverse("routing:tiers"))
+    scored(api, 8)
+
+    after = admin_client.get(reverse("routing:tiers"))
+
+    for page in (before, after):
+        assert page.context["options"]["leads_per_week"].value() == 2.0
 
 
 def test_capacity_beyond_the_flow_keeps_the_top_tier_above_the_next(
@@ -307,6 +427,28 @@ def tier_post(tiers, *, hot: float) -> dict:
             f"form-{i}-follow_up": tier.follow_up,
         }
     return data
+
+
+def as_shown(page) -> dict:
+    """Return what a browser posts back from the tier form on `page`."""
+    formset, options = page.context["formset"], page.context["options"]
+    fields = [
+        field
+        for form in (formset.management_form, *formset.forms, options)
+        for field in form
+    ]
+    return {
+        field.html_name: str(field.value())
+        for field in fields
+        if field.value() not in (None, False, "")
+    }
+
+
+def field_of(page, tier: str) -> str:
+    """Return the name of the threshold field of `tier` on the tier page."""
+    forms = page.context["formset"].forms
+    form = next(form for form in forms if form["name"].value() == tier)
+    return form.add_prefix("min_probability")
 
 
 def test_rules_refuse_internal_webhooks(admin_client, db, settings):

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from routing.previews import capacity_threshold, preview_tiers
+from routing.tier_editing import fit_top_tier
 
 HOLDOUT = {
     "proba": [0.95, 0.81, 0.70, 0.69, 0.45, 0.30, 0.29, 0.10, 0.05, 0.01],
@@ -50,3 +51,21 @@ def test_capacity_larger_than_the_flow_takes_everyone():
 def test_capacity_needs_recent_scores():
     with pytest.raises(ValueError, match="No leads"):
         capacity_threshold(np.array([]), weeks=4, per_week=5)
+
+
+# 200 new leads a week over 10 held-out leads: each stands for 20 a week.
+@pytest.mark.parametrize(("capacity", "per_week"), [(20, 20.0), (50, 40.0), (60, 60.0)])
+def test_the_fitted_top_tier_holds_the_capacity_in_the_preview(capacity, per_week):
+    proba = np.array(HOLDOUT["proba"])
+
+    fit = fit_top_tier(BANDS, capacity, proba=proba, leads_per_week=200)
+    hot, *_ = preview_tiers(fit.bands, HOLDOUT, leads_per_week=200)
+
+    assert hot.per_week == per_week <= capacity
+
+
+def test_fitting_a_capacity_needs_a_weekly_volume():
+    proba = np.array(HOLDOUT["proba"])
+
+    with pytest.raises(ValueError, match="Fill in New leads a week"):
+        fit_top_tier(BANDS, 5, proba=proba, leads_per_week=None)
