@@ -79,7 +79,8 @@ MATRIX: dict[str, Rule] = {
     # routing: the sales managers' pages
     "routing:leads": can("view_leads"),
     "routing:lead": can("view_leads"),
-    "routing:claim": can("view_leads"),
+    # Claiming a lead means calling it: sales work, like recording its outcome.
+    "routing:claim": can("record_outcomes"),
     "routing:queue": can("view_leads"),
     "routing:outcome": can("record_outcomes"),
     "routing:outcomes": can("record_outcomes"),
@@ -104,6 +105,7 @@ MATRIX: dict[str, Rule] = {
     "api-lead": token("scoring"),
     "api-lead-by-id": token("scoring"),
     "api-outcome": token("scoring"),
+    "api-lead-by-id-outcome": token("scoring"),
     # the admin API: deliveries and model versions, for an ops integration
     "api-deliveries": token("admin"),
     "api-delivery-resend": token("admin"),

@@ -1,11 +1,13 @@
-"""What the scoring API returns: plain dicts built from stored rows."""
+"""What the scoring API returns (plain dicts built from stored rows), and the
+lookups and updates behind its endpoints."""
 
 from django.urls import reverse
 
 from modeling.models import ModelVersion
 from modeling.scoring import active_scoring_version
 from routing.api_errors import ApiError
-from routing.intake import IncomingLead
+from routing.intake import OWNER, IncomingLead, missing_fields, shown_value
+from routing.leads import find_owners, rescore
 from routing.models import Lead, Score, Tier
 
 KIND_NAMES = {
@@ -30,8 +32,14 @@ def active_version() -> ModelVersion:
 
 
 def scored_lead(score: Score, item: IncomingLead | None = None) -> dict:
-    """Return one scoring as the API shows it."""
+    """Return one scoring as the API shows it.
+
+    Missing fields are those blank in the lead as scored, stored fields
+    included, so a lead sent again or given answers later lists only what
+    the model still lacks.
+    """
     lead = score.lead
+    kinds = score.model_version.column_kinds
     return {
         "lead_id": lead.pk,
         "url": lead_url(lead),
@@ -42,8 +50,19 @@ def scored_lead(score: Score, item: IncomingLead | None = None) -> dict:
         "model_version": score.model_version_id,
         "scored_at": score.scored_at,
         "ignored_fields": item.ignored if item else [],
-        "missing_fields": item.missing if item else [],
+        "missing_fields": missing_fields(lead.fields, kinds),
+        "warnings": warnings_for(item) if item else [],
     }
+
+
+def warnings_for(item: IncomingLead) -> list[str]:
+    """Return sentences about what was sent but not used as meant."""
+    if OWNER not in item.ignored:
+        return []
+    return [
+        f"No active Leadscore user has the username or e-mail "
+        f"{shown_value(item.owner)}, so the lead's owner was not changed."
+    ]
 
 
 def lead_url(lead: Lead) -> str:
@@ -108,8 +127,8 @@ def find_lead(external_id: str) -> Lead:
     )
     if lead is None:
         raise ApiError(
-            f"No lead has the external ID {external_id!r}. Score it first with "
-            "POST /api/v1/score.",
+            f"No lead has the external ID {shown_value(external_id)}. Score it "
+            "first with POST /api/v1/score.",
             code="not_found",
             status=404,
         )
@@ -127,3 +146,22 @@ def find_lead_by_id(lead_id: int) -> Lead:
             status=404,
         )
     return lead
+
+
+def add_fields(lead: Lead, item: IncomingLead, version: ModelVersion) -> Score:
+    """Merge checked fields into a lead found by id, rescore it, return the
+    Score.
+
+    Merged as score_incoming merges a lead found by external ID: each field
+    sent replaces the stored one, a field sent as null clears it, and an
+    owner who is no active user leaves the owner as it was.
+    """
+    lead.fields = {**lead.fields, **item.fields}
+    if item.owner:
+        owner = find_owners({item.owner}).get(item.owner.lower())
+        if owner is None:
+            item.ignored.append(OWNER)
+        else:
+            lead.owner = owner
+    [score] = rescore([lead], version)
+    return score

@@ -16,9 +16,14 @@ LEAD_INPUT = {
         "A lead's fields by name, as in your lead history (GET /api/v1/model "
         "lists the fields the active model uses and their types). Fields the "
         "model does not use are stored and listed in `ignored_fields`; missing "
-        "ones count as blank. `external_id` is your system's ID: sending it "
-        "again updates and rescores that lead. `owner` is a Leadscore user's "
-        "username or e-mail."
+        "ones count as blank. A number field also takes numeric text as an "
+        'uploaded file would hold it, such as "1,532", "$1200" or "12%". '
+        "`external_id` is your system's ID: sending a known one again merges "
+        "the fields sent into that lead's stored fields (each replaces the "
+        "stored value, the others are kept) and rescores it; a field sent as "
+        "null clears it. `owner` is a Leadscore user's username or e-mail; "
+        "one that matches no active user is listed in `ignored_fields` and "
+        "`warnings` and leaves the owner as it was."
     ),
     "properties": {
         "external_id": {"type": "string", "maxLength": 255},
@@ -157,8 +162,20 @@ class ScoredLeadSerializer(serializers.Serializer):
     reasons = ReasonSerializer(many=True)
     model_version = serializers.IntegerField()
     scored_at = serializers.DateTimeField()
-    ignored_fields = serializers.ListField(child=serializers.CharField())
-    missing_fields = serializers.ListField(child=serializers.CharField())
+    ignored_fields = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Fields sent that the model does not use; they are stored.",
+    )
+    missing_fields = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The model's fields that are blank in the lead as scored: "
+        "its stored fields merged with those sent.",
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Sentences about values sent that were not used as meant, "
+        "such as an owner who is no Leadscore user.",
+    )
 
 
 class BatchResultSerializer(serializers.Serializer):
@@ -211,9 +228,20 @@ class LeadSerializer(serializers.Serializer):
     history = ScoreHistorySerializer(many=True)
 
 
+class OutcomeChoiceField(serializers.ChoiceField):
+    """An outcome in any case and with spaces around, as the CSV upload takes
+    it ("WON", " lost ")."""
+
+    def to_internal_value(self, data: object) -> str:
+        if isinstance(data, str):
+            data = data.strip().lower()
+        return super().to_internal_value(data)
+
+
 class OutcomeSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(
-        ["won", "lost", ""], help_text="Blank reopens the lead."
+    outcome = OutcomeChoiceField(
+        ["won", "lost", ""],
+        help_text="Blank reopens the lead. Any case, spaces around allowed.",
     )
     date = serializers.DateField(
         required=False,

@@ -12,6 +12,11 @@ urlpatterns = [
     path("leads/<path:external_id>", api_views.lead, name="api-lead"),
     # Every lead by Leadscore's own id, also those sent without external_id;
     # a path of its own, as an external ID may be any text.
+    path(
+        "lead-ids/<int:lead_id>/outcome",
+        api_views.outcome_by_id,
+        name="api-lead-by-id-outcome",
+    ),
     path("lead-ids/<int:lead_id>", api_views.lead_by_id, name="api-lead-by-id"),
     path("deliveries", api_admin.deliveries, name="api-deliveries"),
     path(

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from routing import api_schema as docs
 from routing.api import (
     active_version,
+    add_fields,
     find_lead,
     find_lead_by_id,
     lead_record,
@@ -18,9 +19,15 @@ from routing.api import (
 from routing.api_errors import ApiError
 from routing.intake import check_lead, check_leads, leads_in_body
 from routing.leads import record_outcome, score_incoming
+from routing.models import Lead
 from routing.outcomes import future_date_error, outcome_moment
 
 NO_LEAD = {404: "No lead has this external ID."}
+NO_LEAD_ID = {404: "No lead has this id."}
+BY_ID = (
+    "Every lead has a lead_id, also one sent without external_id. The path "
+    "is the `url` of the score response."
+)
 
 
 @extend_schema(
@@ -32,7 +39,7 @@ NO_LEAD = {404: "No lead has this external ID."}
     summary='Score one lead, or up to 1,000 as {"leads": [...]}',
     description="Each lead is stored, scored, given a tier, and routed to the "
     "tier's actions (call queue, webhook, e-mail). A known external_id "
-    "updates and rescores that lead.",
+    "merges the fields sent into that lead's stored ones and rescores it.",
 )
 @api_view(["POST"])
 def score(request: Request) -> Response:
@@ -84,7 +91,7 @@ def lead(request: Request, external_id: str) -> Response:
         return Response(lead_record(found))
 
     version = active_version()
-    item = check_lead(request.data, version.column_kinds, partial=True)
+    item = check_lead(request.data, version.column_kinds)
     item.external_id = external_id
     [new_score] = score_incoming([item], version, source=request.auth.name)
     return Response(scored_lead(new_score, item))
@@ -92,18 +99,34 @@ def lead(request: Request, external_id: str) -> Response:
 
 @extend_schema(
     operation_id="lead_by_id",
-    responses={
-        200: docs.LeadSerializer,
-        **docs.errors(404, about={404: "No lead has this id."}),
-    },
+    methods=["GET"],
+    responses={200: docs.LeadSerializer, **docs.errors(404, about=NO_LEAD_ID)},
     parameters=[docs.RETRY_AFTER],
     summary="A lead with its score history, by the lead_id scoring returned",
-    description="Every lead has a lead_id, also one sent without external_id. "
-    "The path is the `url` of the score response.",
+    description=BY_ID,
 )
-@api_view(["GET"])
+@extend_schema(
+    operation_id="add_answers_by_id",
+    methods=["PATCH"],
+    request={"application/json": docs.LEAD_INPUT},
+    responses={
+        200: docs.ScoredLeadSerializer,
+        **docs.errors(400, 404, 415, 503, about=NO_LEAD_ID),
+    },
+    parameters=[docs.RETRY_AFTER],
+    summary="Add fields to a lead by the lead_id scoring returned, and rescore it",
+    description=BY_ID + " A field sent as null clears it; external_id is not "
+    "changed here.",
+)
+@api_view(["GET", "PATCH"])
 def lead_by_id(request: Request, lead_id: int) -> Response:
-    return Response(lead_record(find_lead_by_id(lead_id)))
+    found = find_lead_by_id(lead_id)
+    if request.method == "GET":
+        return Response(lead_record(found))
+
+    version = active_version()
+    item = check_lead(request.data, version.column_kinds)
+    return Response(scored_lead(add_fields(found, item, version), item))
 
 
 @extend_schema(
@@ -115,15 +138,35 @@ def lead_by_id(request: Request, lead_id: int) -> Response:
 )
 @api_view(["POST"])
 def outcome(request: Request, external_id: str) -> Response:
-    found = find_lead(external_id)
-    form = docs.OutcomeSerializer(data=request.data)
+    return Response(record_outcome_sent(find_lead(external_id), request.data))
+
+
+@extend_schema(
+    operation_id="record_outcome_by_id",
+    request=docs.OutcomeSerializer,
+    responses={
+        200: docs.LeadSerializer,
+        **docs.errors(400, 404, 415, about=NO_LEAD_ID),
+    },
+    parameters=[docs.RETRY_AFTER],
+    summary="Record a lead as won or lost, by the lead_id scoring returned",
+    description=BY_ID,
+)
+@api_view(["POST"])
+def outcome_by_id(request: Request, lead_id: int) -> Response:
+    return Response(record_outcome_sent(find_lead_by_id(lead_id), request.data))
+
+
+def record_outcome_sent(found: Lead, data: object) -> dict:
+    """Record the outcome in a request body on the lead; return the lead."""
+    form = docs.OutcomeSerializer(data=data)
     if not form.is_valid():
         raise outcome_error(form.errors)
     day = form.validated_data.get("date")
     if message := future_date_error(day):
         raise ApiError(message, code="invalid_date")
     record_outcome(found, form.validated_data["outcome"], outcome_moment(day))
-    return Response(lead_record(found))
+    return lead_record(found)
 
 
 def outcome_error(errors: dict) -> ApiError:

@@ -1,13 +1,17 @@
 """Check leads sent by other systems against the fields the model knows."""
 
+import json
 import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from datasets.reading import convert_column, is_placeholder
 from modeling.features import CATEGORY_KINDS, DATE_KINDS, NUMERIC_KINDS
 
 MAX_BATCH = 1000
+# Characters of a wrong value an error message repeats; a long one is cut.
+SHOWN_LENGTH = 60
 # Keys that describe the lead's record rather than the lead itself.
 EXTERNAL_ID = "external_id"
 OWNER = "owner"
@@ -24,13 +28,12 @@ class LeadInputError(ValueError):
 
 @dataclass
 class IncomingLead:
-    """One checked lead: its fields, and what the model ignored or missed."""
+    """One checked lead: its fields, and the ones the model does not use."""
 
     fields: dict
     external_id: str = ""
     owner: str = ""
     ignored: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
 
 
 def leads_in_body(body: object) -> tuple[list[dict], bool]:
@@ -74,11 +77,10 @@ def check_leads(leads: list, kinds: dict[str, str]) -> list[IncomingLead]:
     return checked
 
 
-def check_lead(lead: object, kinds: dict[str, str], *, partial: bool = False):
+def check_lead(lead: object, kinds: dict[str, str]) -> IncomingLead:
     """Return one lead's fields typed-checked against the model's `kinds`.
 
-    Fields the model does not use are kept and reported as ignored; with
-    `partial` (answers added to a known lead) nothing is reported missing.
+    Fields the model does not use are kept and reported as ignored.
     """
     if not isinstance(lead, dict):
         raise LeadInputError("Each lead must be a JSON object.", code="invalid_lead")
@@ -97,28 +99,48 @@ def check_lead(lead: object, kinds: dict[str, str], *, partial: bool = False):
             fields[name] = value
         else:
             fields[name] = check_value(name, value, kind)
-    # Checked values are None when blank.
-    missing = [] if partial else [c for c in kinds if fields.get(c) is None]
-    return IncomingLead(fields, external_id, owner, ignored, missing)
+    return IncomingLead(fields, external_id, owner, ignored)
+
+
+def missing_fields(fields: dict, kinds: dict[str, str]) -> list[str]:
+    """Return the model's fields that are blank in a lead's `fields`.
+
+    Give the fields as scored: a known lead's stored fields merged with
+    those just sent, so a field sent earlier is not reported missing.
+    """
+    return [name for name in kinds if _is_blank(fields.get(name))]
 
 
 def check_value(name: str, value: object, kind: str) -> object:
     """Return the value if it fits the column's kind, else raise naming it."""
-    if _is_blank(value):
-        return None
+    if _is_blank(value) or (isinstance(value, str) and is_placeholder(value.strip())):
+        return None  # "n/a", "Select": blank, as in an uploaded file
     # Categories first: most of a lead's fields are.
     if kind in CATEGORY_KINDS and isinstance(value, (str, int, float, bool)):
         return _yes_no(value) if isinstance(value, bool) else value
-    if kind in NUMERIC_KINDS and _is_number(value):
-        return float(value) if isinstance(value, str) else value
+    if kind in NUMERIC_KINDS and (number := _as_number(value)) is not None:
+        return number
     if kind in DATE_KINDS and isinstance(value, str) and _is_date(value):
         return value
     expected = {"number": "a number", "date": "a date such as 2026-05-31"}
     raise LeadInputError(
-        f'Field "{name}" must be {expected.get(kind, "text")}, not {value!r}.',
+        f'Field "{name}" must be {expected.get(kind, "text")}, not '
+        f"{shown_value(value)}.",
         code="wrong_type",
         field=name,
     )
+
+
+def shown_value(value: object) -> str:
+    """Return a value as JSON for an error message, cut short when long.
+
+    Integrators send JSON, so `["Google"]` and `true` read as they wrote
+    them, where Python's repr would say `['Google']` and `True`.
+    """
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if len(text) <= SHOWN_LENGTH:
+        return text
+    return text[: SHOWN_LENGTH - 1] + "…"
 
 
 def _text_id(value: object, name: str) -> str:
@@ -142,17 +164,27 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _is_number(value: object) -> bool:
+def _as_number(value: object) -> int | float | None:
     if isinstance(value, bool):
-        return False
+        return None
     if isinstance(value, (int, float)):
-        return not (isinstance(value, float) and math.isinf(value))
-    if isinstance(value, str):
-        try:
-            return math.isfinite(float(value))
-        except ValueError:
-            return False
-    return False
+        return None if isinstance(value, float) and math.isinf(value) else value
+    if not isinstance(value, str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = _number_as_read(value)
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _number_as_read(text: str) -> float | None:
+    # "1,532", "$1200" or "12%" are numbers in an uploaded file; the reader's
+    # own column parsing decides here too, so the API and files agree.
+    column, _, _ = convert_column(pd.Series([text], dtype=object))
+    if column.dtype != "float64" or pd.isna(column.iloc[0]):
+        return None
+    return float(column.iloc[0])
 
 
 def _is_date(value: str) -> bool:

@@ -11,6 +11,7 @@ import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from datasets.models import Dataset
@@ -278,7 +279,7 @@ def score_incoming(
     added later (budget, timeline) change its score.
     """
     known = _known_leads({item.external_id for item in incoming} - {""})
-    owners = _owners({item.owner for item in incoming} - {""})
+    owners = find_owners({item.owner for item in incoming} - {""})
     leads = []
     for item in incoming:
         lead = known.get(item.external_id) or Lead(
@@ -362,12 +363,16 @@ def _known_leads(external_ids: set[str]) -> dict[str, Lead]:
     return found
 
 
-def _owners(names: set[str]) -> dict[str, object]:
+def find_owners(names: set[str]) -> dict[str, object]:
+    """Return the active users named (by username or e-mail, in any case),
+    keyed by the lowercased name."""
     if not names:
         return {}
     lowered = {name.lower() for name in names}
-    users = get_user_model().objects.filter(
-        Q(username__in=names) | Q(email__in=names), is_active=True
+    users = (
+        get_user_model()
+        .objects.annotate(low_name=Lower("username"), low_email=Lower("email"))
+        .filter(Q(low_name__in=lowered) | Q(low_email__in=lowered), is_active=True)
     )
     found = {}
     for user in users:

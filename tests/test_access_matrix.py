@@ -44,7 +44,7 @@ PAGES = {
     "modeling:audit": {A},
     "routing:leads": {M, S, A},
     "routing:lead": {M, S, A},
-    "routing:claim": {M, S, A},
+    "routing:claim": {S, A},
     "routing:queue": {M, S, A},
     "routing:outcome": {S, A},
     "routing:outcomes": {S, A},
@@ -64,7 +64,14 @@ PAGES = {
     "routing:revoke": {A},
 }
 PUBLIC = {"login", "logout", "health", "api-schema", "api-docs", "api-not-found"}
-SCORING_API = {"api-score", "api-model", "api-lead", "api-lead-by-id", "api-outcome"}
+SCORING_API = {
+    "api-score",
+    "api-model",
+    "api-lead",
+    "api-lead-by-id",
+    "api-outcome",
+    "api-lead-by-id-outcome",
+}
 ADMIN_API = {
     "api-deliveries",
     "api-delivery-resend",

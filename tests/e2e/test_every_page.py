@@ -57,6 +57,7 @@ NOT_PAGES = {
     "routing:resend",
     "routing:revoke",
     "api-schema",
+    "api-not-found",
 }
 OUT = SCREENSHOTS / "every-page"
 

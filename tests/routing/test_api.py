@@ -8,6 +8,7 @@ from rest_framework import exceptions
 import routing
 from routing.models import ApiToken, Lead, Score
 from routing.tokens import revoke_token
+from tests.routing.test_crm_journey import check
 
 SCORE = "/api/v1/score"
 LEAD = {
@@ -296,3 +297,148 @@ def test_create_api_token_prints_a_working_token(client, version, capsys):
 
     assert response.status_code == 200
     assert key not in str(ApiToken.objects.values_list())
+
+
+def test_missing_fields_are_those_blank_after_the_merge(api, version):
+    api("post", SCORE, {"external_id": "m-1", "Source": "Referral"})
+
+    again = api("post", SCORE, {"external_id": "m-1", "Minutes on site": 9}).json()
+    answered = api("patch", "/api/v1/leads/m-1", {"budget": "50k"}).json()
+    cleared = api("patch", "/api/v1/leads/m-1", {"Source": None}).json()
+
+    assert again["missing_fields"] == ["Employees"]
+    assert answered["missing_fields"] == ["Employees"]
+    assert cleared["missing_fields"] == ["Source", "Employees"]
+    fields = Lead.objects.get(external_id="m-1").fields
+    assert fields == {"Source": None, "Minutes on site": 9, "budget": "50k"}
+
+
+def test_a_lead_without_external_id_is_updated_through_its_url(api, version):
+    scored = api("post", SCORE, {"Minutes on site": 5}).json()
+
+    later = api("patch", scored["url"], {"Source": "Referral", "budget": "50k"})
+    won = api("post", scored["url"] + "/outcome", {"outcome": "won"})
+
+    body = later.json()
+    assert later.status_code == 200, body
+    assert body["lead_id"] == scored["lead_id"] and body["external_id"] == ""
+    assert body["probability"] > scored["probability"]
+    assert body["ignored_fields"] == ["budget"]
+    assert body["missing_fields"] == ["Employees"]
+    assert won.status_code == 200 and won.json()["outcome"] == "won"
+    lead = Lead.objects.get()
+    assert lead.fields == {"Minutes on site": 5, "Source": "Referral", "budget": "50k"}
+    assert lead.scores.count() == 2 and lead.outcome == "won"
+
+
+def test_updates_by_lead_id_check_the_body_and_the_id(api, version):
+    scored = api("post", SCORE, {"Minutes on site": 5}).json()
+
+    wrong = api("patch", scored["url"], {"Minutes on site": "lots"})
+    bad_outcome = api("post", scored["url"] + "/outcome", {"outcome": "maybe"})
+    unknown = api("patch", "/api/v1/lead-ids/999999", {"Source": "Referral"})
+    unknown_outcome = api("post", "/api/v1/lead-ids/999999/outcome", {"outcome": ""})
+
+    assert wrong.status_code == 400 and wrong.json()["field"] == "Minutes on site"
+    assert bad_outcome.json()["code"] == "invalid_outcome"
+    assert unknown.status_code == unknown_outcome.status_code == 404
+    assert Score.objects.count() == 1
+
+
+def test_updates_by_lead_id_answer_as_the_schema_says(client, api, version):
+    schema = client.get("/api/v1/schema", {"format": "json"}).json()
+    paths = schema["paths"]
+    url = api("post", SCORE, {"Minutes on site": 5}).json()["url"]
+
+    patched = api("patch", url, {"Source": "Google"})
+    won = api("post", url + "/outcome", {"outcome": "won"})
+
+    check(schema, paths["/api/v1/lead-ids/{lead_id}"]["patch"], 200, patched.json())
+    outcome = paths["/api/v1/lead-ids/{lead_id}/outcome"]["post"]
+    check(schema, outcome, 200, won.json())
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("1,532", 1532), ("$1200", 1200), ("12%", 12), (" 7 ", 7), ("3,5", 3.5)],
+)
+def test_numeric_text_is_read_as_an_uploaded_file_reads_it(api, version, text, number):
+    response = api("post", SCORE, LEAD | {"Minutes on site": text})
+
+    assert response.status_code == 200, response.json()
+    lead = Lead.objects.get(pk=response.json()["lead_id"])
+    assert lead.fields["Minutes on site"] == number
+
+
+@pytest.mark.parametrize("text", ["n/a", " Select ", "-"])
+def test_a_placeholder_in_a_number_field_is_blank(api, version, text):
+    response = api("post", SCORE, LEAD | {"Minutes on site": text})
+
+    assert response.status_code == 200, response.json()
+    assert "Minutes on site" in response.json()["missing_fields"]
+
+
+@pytest.mark.parametrize("text", ["1,532 minutes", "12-15", "$"])
+def test_text_that_is_still_no_number_keeps_its_400(api, version, text):
+    response = api("post", SCORE, LEAD | {"Minutes on site": text})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "wrong_type"
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"), [("WON", "won"), (" lost ", "lost"), ("Won ", "won")]
+)
+def test_an_outcome_is_read_in_any_case_and_with_spaces(api, version, sent, stored):
+    api("post", SCORE, LEAD)
+
+    response = api("post", "/api/v1/leads/crm-1/outcome", {"outcome": sent})
+
+    assert response.status_code == 200, response.json()
+    assert Lead.objects.get().outcome == stored
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        ("Source", ["Google"], 'must be text, not ["Google"].'),
+        ("Source", {"name": "Google"}, 'must be text, not {"name": "Google"}.'),
+        ("Minutes on site", True, "must be a number, not true."),
+        ("Minutes on site", "a lot", 'must be a number, not "a lot".'),
+    ],
+)
+def test_a_wrong_value_is_shown_as_the_json_that_was_sent(
+    api, version, field, value, shown
+):
+    error = api("post", SCORE, LEAD | {field: value}).json()["error"]
+
+    assert error == f'Field "{field}" {shown}'
+
+
+def test_a_long_wrong_value_is_shown_cut_short(api, version):
+    error = api("post", SCORE, LEAD | {"Source": ["x" * 500]}).json()["error"]
+
+    assert len(error) < 120 and error.endswith("….")
+
+
+def test_an_unknown_external_id_is_quoted_as_json(api, version):
+    error = api("get", "/api/v1/leads/nobody").json()["error"]
+
+    assert error.startswith('No lead has the external ID "nobody".')
+
+
+def test_an_owner_who_is_no_user_gets_a_warning(api, version, django_user_model):
+    django_user_model.objects.create_user("dana", "dana@example.com")
+
+    unknown = api("post", SCORE, LEAD | {"owner": "nobody@example.com"}).json()
+    known = api("post", SCORE, LEAD | {"owner": "dana@example.com"}).json()
+    by_id = api("patch", unknown["url"], {"owner": "nobody"}).json()
+
+    assert unknown["ignored_fields"] == ["owner"]
+    assert unknown["warnings"] == [
+        'No active Leadscore user has the username or e-mail "nobody@example.com", '
+        "so the lead's owner was not changed."
+    ]
+    assert known["warnings"] == [] and known["ignored_fields"] == []
+    assert by_id["ignored_fields"] == ["owner"] and len(by_id["warnings"]) == 1
+    assert Lead.objects.get().owner.username == "dana"
