@@ -36,6 +36,8 @@ CHUNK_ROWS = 2000
 # Rows taken through a model's preprocessing at a time, when it is taken
 # apart: one call per chunk of a scored file.
 SPLIT_ROWS = 20_000
+# Up to this many rows, a split model's transformers are called one by one.
+FEW_ROWS = 64
 
 
 def explain_rows(
@@ -166,6 +168,25 @@ class ModelParts:
     # A random forest's trees in flat arrays, for walks of a lead's variants.
     forest: PackedForest | None = None
 
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """Return the preprocessed rows as a dense array.
+
+        For a few rows each fitted transformer is called directly: the
+        ColumnTransformer's own dispatch cost more than a lead's encoding.
+        """
+        if len(X) > FEW_ROWS:
+            return _dense(self.preprocess.transform(X))
+        blocks = []
+        for name, transformer, columns in self.preprocess.transformers_:
+            out = self.preprocess.output_indices_[name]
+            if out.stop == out.start:
+                continue  # dropped, or nothing left of it after fitting
+            if transformer == "passthrough":
+                blocks.append(X[columns].to_numpy(dtype=float))
+            else:
+                blocks.append(_dense(transformer.transform(X[columns])))
+        return np.hstack(blocks)
+
     def membership(self) -> np.ndarray:
         """Return a (preprocessed columns x input columns) matrix of ones
         where a preprocessed column is computed from an input column."""
@@ -276,7 +297,7 @@ def _date_width() -> int:
 def _split_effects(
     parts: ModelParts, X: pd.DataFrame, base: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    Z = _dense(parts.preprocess.transform(X))
+    Z = parts.transform(X)
     linear = isinstance(parts.classifier, LogisticRegression)
     if linear and parts.calibrated and parts.classifier.coef_.shape[0] == 1:
         return _linear_effects(parts, Z, base)

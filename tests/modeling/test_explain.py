@@ -93,6 +93,12 @@ def test_reasons_match_swapping_each_column_through_the_whole_model(algorithm, n
         [r["effect"] for row in expected for r in row], abs=1e-4
     )
     assert sum(map(len, reasons)) > len(leads)  # reasons were found at all
+    # A single lead (the API's case) goes through the transformers one by one.
+    for lead in range(5):
+        one = leads.iloc[lead : lead + 1]
+        one_proba, one_reasons = explain_rows(model, one, typical)
+        assert one_proba == pytest.approx(proba[lead : lead + 1], abs=1e-12)
+        assert comparable(one_reasons) == comparable(reasons[lead : lead + 1])
 
 
 @pytest.mark.filterwarnings("ignore:Skipping features without any observed values")
