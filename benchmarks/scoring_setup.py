@@ -97,7 +97,8 @@ def prepare(webhook_url: str = "") -> str:
         positive=["1"],
         excluded={c: "after contact" for c in POST_CONTACT},
     )
-    train_version(TrainingRun.objects.create(dataset=dataset, algorithm="logistic"))
+    algorithm = os.environ.get("BENCH_ALGORITHM", "logistic")
+    train_version(TrainingRun.objects.create(dataset=dataset, algorithm=algorithm))
     # Every lead triggers routing (a queued job), as in production with rules.
     for tier in Tier.objects.ordered():
         RoutingRule.objects.create(tier=tier, kind="call_queue")
