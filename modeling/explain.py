@@ -23,7 +23,7 @@ from sklearn.preprocessing import (
 )
 
 from modeling.features import BLANK, date_parts
-from modeling.tree_paths import PackedForest, forest_variants, pack_forest
+from modeling.tree_paths import PackedTrees, pack_trees, tree_variants
 
 TOP_REASONS = 3
 # A change smaller than this (in probability) is not worth telling a rep.
@@ -165,8 +165,8 @@ class ModelParts:
     calibrated: list
     # For each input column, the preprocessed columns computed from it alone.
     blocks: list[np.ndarray]
-    # A random forest's trees in flat arrays, for walks of a lead's variants.
-    forest: PackedForest | None = None
+    # A forest's or boosting's trees in flat arrays, for walks of variants.
+    trees: PackedTrees | None = None
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """Return the preprocessed rows as a dense array.
@@ -215,7 +215,7 @@ def split_model(model: BaseEstimator, columns: list[str]) -> ModelParts | None:
         return None
     classifier = steps[1][1]
     return ModelParts(
-        steps[0][1], classifier, calibrated, blocks, pack_forest(classifier)
+        steps[0][1], classifier, calibrated, blocks, pack_trees(classifier)
     )
 
 
@@ -301,22 +301,24 @@ def _split_effects(
     linear = isinstance(parts.classifier, LogisticRegression)
     if linear and parts.calibrated and parts.classifier.coef_.shape[0] == 1:
         return _linear_effects(parts, Z, base)
-    if parts.forest is not None:
-        return _forest_effects(parts, Z, base)
+    if parts.trees is not None:
+        return _tree_effects(parts, Z, base)
     return _swapped_effects(parts, Z, base)
 
 
-def _forest_effects(
+def _tree_effects(
     parts: ModelParts, Z: np.ndarray, base: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return probabilities and effects from one walk of each tree per lead
     (tree_paths), calibrated by scikit-learn's own code."""
-    own, swapped = forest_variants(parts.forest, Z, base, parts.blocks)
-    proba = np.column_stack([own, swapped])
+    own, swapped = tree_variants(parts.trees, Z, base, parts.blocks)
+    scores = np.column_stack([own, swapped])
     if parts.calibrated:
         given = _GivenDecisions(parts.classifier.classes_)
-        calibrated = _calibrated_proba(parts, given, proba.reshape(-1, 1))
-        proba = calibrated.reshape(proba.shape)
+        proba = _calibrated_proba(parts, given, scores.reshape(-1, 1))
+        proba = proba.reshape(scores.shape)
+    else:
+        proba = parts.trees.to_proba(scores)
     return proba[:, 0], proba[:, :1] - proba[:, 1:]
 
 
