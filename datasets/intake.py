@@ -53,19 +53,16 @@ def read_options(dataset: Dataset) -> ReadOptions:
     )
 
 
-def load_table(
-    dataset: Dataset, *, max_rows: int | None = None, like: Dataset | None = None
-) -> pd.DataFrame:
-    """Return the upload's table, read exactly as it was when inspected.
+def load_table(dataset: Dataset, *, max_rows: int | None = None) -> pd.DataFrame:
+    """Return the upload's table, read exactly as it was when inspected, with
+    the join and clean-up the user accepted on it.
 
-    The clean-up and join the user accepted on `like` (by default the upload
-    itself) are applied. A file of new leads must pass its model's history as
-    `like`: it has no clean-up of its own, and without the history's merged
-    spellings and joined columns the model would see unknown values.
+    A file of new leads has neither of its own: it is read with
+    load_uncleaned(..., like=history), and the model applies the history's
+    clean-up as it scores.
     """
     frame = read_upload(dataset, max_rows=max_rows).frame
-    source = like or dataset
-    return clean_table(with_join(frame, source), source)
+    return clean_table(with_join(frame, dataset), dataset)
 
 
 def load_uncleaned(dataset: Dataset, *, like: Dataset | None = None) -> pd.DataFrame:
