@@ -74,7 +74,7 @@ def measure(algorithm: str, path: Path) -> None:
     from datasets.reading import read_cells
     from modeling.features import prepare_features
     from modeling.scoring import pipeline_for, predict_leads
-    from routing.export import scored_rows, write_scored_csv
+    from routing.export import scored_rows, write_safe_csv
     from routing.leads import STEP_ROWS
     from routing.models import Tier
 
@@ -98,7 +98,7 @@ def measure(algorithm: str, path: Path) -> None:
             for number, (chunk, received) in enumerate(zip(chunks(), cells)):
                 scored = predict_leads(version, chunk)
                 rows = scored_rows(received, scored, tiers)
-                write_scored_csv(rows, out, header=number == 0)
+                write_safe_csv(rows, out, header=number == 0)
 
     base = timed(bare)
     print(f"{algorithm:9s} bare predict_proba    {_figures(base, base)}")

@@ -7,7 +7,6 @@ from modeling.models import ModelVersion
 from modeling.scoring import active_scoring_version
 from routing.api_errors import ApiError
 from routing.intake import OWNER, IncomingLead, missing_fields, shown_value
-from routing.leads import find_owners, rescore
 from routing.models import Lead, Score, Tier
 
 KIND_NAMES = {
@@ -146,22 +145,3 @@ def find_lead_by_id(lead_id: int) -> Lead:
             status=404,
         )
     return lead
-
-
-def add_fields(lead: Lead, item: IncomingLead, version: ModelVersion) -> Score:
-    """Merge checked fields into a lead found by id, rescore it, return the
-    Score.
-
-    Merged as score_incoming merges a lead found by external ID: each field
-    sent replaces the stored one, a field sent as null clears it, and an
-    owner who is no active user leaves the owner as it was.
-    """
-    lead.fields = {**lead.fields, **item.fields}
-    if item.owner:
-        owner = find_owners({item.owner}).get(item.owner.lower())
-        if owner is None:
-            item.ignored.append(OWNER)
-        else:
-            lead.owner = owner
-    [score] = rescore([lead], version)
-    return score

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from routing import api_schema as docs
 from routing.api import (
     active_version,
-    add_fields,
     find_lead,
     find_lead_by_id,
     lead_record,
@@ -18,7 +17,7 @@ from routing.api import (
 )
 from routing.api_errors import ApiError
 from routing.intake import check_lead, check_leads, leads_in_body
-from routing.leads import record_outcome, score_incoming
+from routing.leads import add_to_lead, record_outcome, score_incoming
 from routing.models import Lead
 from routing.outcomes import future_date_error, outcome_moment
 
@@ -126,7 +125,7 @@ def lead_by_id(request: Request, lead_id: int) -> Response:
 
     version = active_version()
     item = check_lead(request.data, version.column_kinds)
-    return Response(scored_lead(add_fields(found, item, version), item))
+    return Response(scored_lead(add_to_lead(found, item, version), item))
 
 
 @extend_schema(

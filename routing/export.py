@@ -35,27 +35,6 @@ def escape_formula(value: object) -> object:
     return value
 
 
-def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the frame with every text cell escaped against formulas."""
-    escaped = frame.copy()
-    for column in escaped.columns:
-        values = escaped[column]
-        if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
-            # Read as numbers, written back as the whole numbers they were.
-            escaped[column] = values.astype("Int64")
-        elif not pd.api.types.is_numeric_dtype(values):
-            escaped[column] = _escape_text(values)
-    escaped.columns = [escape_formula(str(c)) for c in escaped.columns]
-    return escaped
-
-
-def _escape_text(values: pd.Series) -> pd.Series:
-    # Each distinct value is checked once: a million-row file has few.
-    risky = {v: escape_formula(v) for v in pd.unique(values.dropna())}
-    risky = {v: safe for v, safe in risky.items() if safe is not v}
-    return values.replace(risky) if risky else values
-
-
 def score_frame(
     frame: pd.DataFrame, version: ModelVersion, *, cells: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -78,11 +57,11 @@ def scored_rows(
     )
 
 
-def write_scored_csv(
+def write_safe_csv(
     frame: pd.DataFrame, out: str | Path | IO[bytes], *, header: bool = True
 ) -> None:
-    """Write scored rows as UTF-8 CSV, formulas escaped, to a path or a
-    binary file.
+    """Write rows as UTF-8 CSV, formulas escaped, to a path or a binary
+    file (scored files, and any other table users download).
 
     Arrow's CSV writer does it: pandas' to_csv took as long as scoring the
     rows with their reasons (10,000 rows of 40 columns: 90 ms against 6).

@@ -17,7 +17,7 @@ from django.utils import timezone
 from datasets.models import Dataset
 from modeling.models import ModelVersion
 from modeling.scoring import predict_leads
-from routing.export import scored_rows, write_scored_csv
+from routing.export import scored_rows, write_safe_csv
 from routing.intake import OWNER, IncomingLead
 from routing.models import Lead, Score, Tier
 from routing.tiers import assign_tier
@@ -126,7 +126,7 @@ def score_chunk(
         )
         header = first_row + start == 0
         written = scored_rows(cells.iloc[start : start + STEP_ROWS], scored, tiers)
-        write_scored_csv(written, out, header=header)
+        write_safe_csv(written, out, header=header)
         progress(len(rows))
     logger.info("Dataset %s: scored %s rows", dataset.pk, len(frame))
     return len(frame)
@@ -285,16 +285,30 @@ def score_incoming(
         lead = known.get(item.external_id) or Lead(
             external_id=item.external_id, source=source, probability=0.0
         )
-        lead.fields = {**lead.fields, **item.fields}
-        lead.owner = owners.get(item.owner.lower(), lead.owner)
-        if item.owner and item.owner.lower() not in owners:
-            item.ignored.append(OWNER)
+        _merge(lead, item, owners)
         if item.external_id:
             known[item.external_id] = lead
         leads.append(lead)
     scores = rescore(list({id(lead): lead for lead in leads}.values()), version)
     by_lead = {id(score.lead): score for score in scores}
     return [by_lead[id(lead)] for lead in leads]
+
+
+def add_to_lead(lead: Lead, item: IncomingLead, version: ModelVersion) -> Score:
+    """Merge fields sent for a known lead (found by its own id) into it, as
+    score_incoming merges a lead found by external ID; rescore it."""
+    _merge(lead, item, find_owners({item.owner} - {""}))
+    [score] = rescore([lead], version)
+    return score
+
+
+def _merge(lead: Lead, item: IncomingLead, owners: dict[str, object]) -> None:
+    """Each field sent replaces the stored one (null clears it); an owner who
+    is no active user leaves the owner as it was, and is reported ignored."""
+    lead.fields = {**lead.fields, **item.fields}
+    lead.owner = owners.get(item.owner.lower(), lead.owner)
+    if item.owner and item.owner.lower() not in owners:
+        item.ignored.append(OWNER)
 
 
 def rescore(leads: list[Lead], version: ModelVersion) -> list[Score]:

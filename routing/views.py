@@ -1,3 +1,5 @@
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -142,11 +144,12 @@ def upload_outcomes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def outcome_history_csv(request: HttpRequest) -> HttpResponse:
-    from routing.export import escape_frame
+    from routing.export import write_safe_csv
 
-    response = HttpResponse(content_type="text/csv")
+    out = io.BytesIO()
+    write_safe_csv(outcome_history(), out)
+    response = HttpResponse(out.getvalue(), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="outcome_history.csv"'
-    escape_frame(outcome_history()).to_csv(response, index=False)
     return response
 
 

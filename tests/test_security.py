@@ -20,7 +20,7 @@ from datasets.models import Dataset
 from leadscore_site.roles import ADMIN, MARKETER
 from modeling.artifacts import library_versions, load_pipeline
 from routing.actions import UnsafeUrlError, check_webhook_url
-from routing.export import escape_formula, write_scored_csv
+from routing.export import escape_formula, write_safe_csv
 from routing.models import ApiToken
 from routing.tokens import create_token, hash_key, token_scope
 from tests.roles import role_user
@@ -172,7 +172,7 @@ def test_a_scored_file_escapes_cells_and_names_as_escape_formula_does():
     frame = pd.DataFrame({"=cmd": values, "n": range(len(values))})
     out = io.BytesIO()
 
-    write_scored_csv(frame, out)
+    write_safe_csv(frame, out)
 
     rows = list(csv.reader(io.StringIO(out.getvalue().decode())))
     assert rows[0] == ["'=cmd", "n"]

@@ -7,7 +7,7 @@ from datasets.reading import read_cells, read_table
 from leadscore_site.commands import LeadscoreCommand
 from modeling.models import ModelVersion
 from modeling.scoring import check_columns
-from routing.export import score_frame, write_scored_csv
+from routing.export import score_frame, write_safe_csv
 
 
 class Command(LeadscoreCommand):
@@ -29,7 +29,7 @@ class Command(LeadscoreCommand):
         missing = check_columns(version, list(frame.columns))
         scored = score_frame(frame, version, cells=cells_of(options["file"], frame))
         try:
-            write_scored_csv(scored, options["out"])
+            write_safe_csv(scored, options["out"])
         except OSError as error:
             raise CommandError(
                 f"cannot write {options['out']}: {error.strerror}"
