@@ -33,6 +33,7 @@ def rescore_chunk(leads, version: ModelVersion) -> None:
     A lead the new model puts in another tier gets that tier's follow-up
     (call queue, webhook, e-mail); a lead whose tier stays is not sent again.
     """
+    from routing.bulk import insert_new
     from routing.deliveries import route_scores
     from routing.models import Lead, Score, Tier
     from routing.tiers import assign_tier
@@ -61,5 +62,5 @@ def rescore_chunk(leads, version: ModelVersion) -> None:
         Lead.objects.bulk_update(
             leads, ["probability", "reasons", "tier", "model_version", "scored_at"]
         )
-        Score.objects.bulk_create(scores)
+        insert_new(scores)
         route_scores([scores[i] for i in moved])

@@ -155,37 +155,34 @@ def tree_variants(
     swapped to `base`'s values (rows x blocks)."""
     Z, base = Z.astype(packed.dtype), base.astype(packed.dtype)
     block_of = np.zeros(Z.shape[1], dtype=np.int64)
-    differs = np.zeros((len(Z), len(blocks)), dtype=np.bool_)
     for j, block in enumerate(blocks):
         block_of[block] = j
-        same = (Z[:, block] == base[block]) | (
-            np.isnan(Z[:, block]) & np.isnan(base[block])
-        )
-        differs[:, j] = ~same.all(axis=1)
+    rules = (
+        packed.feature,
+        packed.threshold,
+        packed.left,
+        packed.right,
+        packed.missing_left,
+        packed.is_categorical,
+        packed.bitset_idx,
+        packed.left_bitsets,
+        packed.known_bitsets,
+        packed.f_idx_map,
+    )
     own, swapped = _walk_trees(
         Z,
-        base,
-        block_of,
-        differs,
+        len(blocks),
         packed.start,
         packed.roots,
-        (
-            packed.feature,
-            packed.threshold,
-            packed.left,
-            packed.right,
-            packed.missing_left,
-            packed.is_categorical,
-            packed.bitset_idx,
-            packed.left_bitsets,
-            packed.known_bitsets,
-            packed.f_idx_map,
-        ),
+        # A leaf's feature is a placeholder that no walk reads.
+        block_of[np.maximum(packed.feature, 0)],
+        _base_goes_left(base, rules),
+        rules,
         packed.value,
     )
     if packed.mean:
         own, swapped = own / len(packed.roots), swapped / len(packed.roots)
-    return own, np.where(differs, swapped, own[:, None])
+    return own, swapped
 
 
 @njit(cache=True, inline="always")
@@ -196,7 +193,7 @@ def _in_bitset(bitsets, value, row) -> bool:
 @njit(cache=True, inline="always")
 def _goes_left(x, node, t) -> bool:
     """Return whether value x takes node's left branch (scikit-learn's rule);
-    `t` holds the packed arrays, in _walk_trees' order."""
+    `t` holds the packed arrays, in tree_variants' order."""
     if np.isnan(x):
         return t[4][node]
     if not t[5][node]:
@@ -212,41 +209,65 @@ def _goes_left(x, node, t) -> bool:
 
 
 @njit(cache=True)
-def _leaf(node, i, j, Z, base, block_of, t):
+def _base_goes_left(base, t):
+    """Return, for every split node, the way the typical lead goes: the same
+    for every lead, so worked out once per call rather than per visit."""
+    feature, left = t[0], t[2]
+    goes_left = np.zeros(len(feature), dtype=np.bool_)
+    for node in range(len(feature)):
+        if left[node] != -1:
+            goes_left[node] = _goes_left(base[feature[node]], node, t)
+    return goes_left
+
+
+@njit(cache=True)
+def _leaf(node, i, j, Z, node_block, base_left, t):
     """Walk down from `node` with row i's values, block j's taken from base."""
     feature, left, right = t[0], t[2], t[3]
     while left[node] != -1:
-        f = feature[node]
-        x = base[f] if block_of[f] == j else Z[i, f]
-        node = left[node] if _goes_left(x, node, t) else right[node]
+        if node_block[node] == j:
+            go_left = base_left[node]
+        else:
+            go_left = _goes_left(Z[i, feature[node]], node, t)
+        node = left[node] if go_left else right[node]
     return node
 
 
 @njit(cache=True)
-def _walk_trees(Z, base, block_of, differs, start, roots, t, value):
+def _walk_trees(Z, n_blocks, start, roots, node_block, base_left, t, value):
+    """Sum each row's leaf values over the trees, and each variant's.
+
+    A variant parts from the lead at the first node of the lead's path where
+    the typical value goes the other way (a block equal to the typical
+    lead's never does), and walks on from there alone. Sums run tree by
+    tree from `start`, as scikit-learn adds them.
+    """
     feature, left, right = t[0], t[2], t[3]
-    n_rows, n_blocks = differs.shape
+    n_rows = Z.shape[0]
     own = np.full(n_rows, start)
     swapped = np.full((n_rows, n_blocks), start)
     parted = np.zeros(n_blocks, dtype=np.bool_)
+    parted_blocks = np.empty(n_blocks, dtype=np.int64)
     leaf_value = np.zeros(n_blocks)
     for root in roots:
         for i in range(n_rows):
-            parted[:] = False
+            n_parted = 0
             node = root
             while left[node] != -1:
-                f = feature[node]
-                j = block_of[f]
-                go_left = _goes_left(Z[i, f], node, t)
-                if differs[i, j] and not parted[j]:
-                    if _goes_left(base[f], node, t) != go_left:
-                        # The variant parts from the lead here.
-                        parted[j] = True
-                        other = right[node] if go_left else left[node]
-                        leaf_value[j] = value[_leaf(other, i, j, Z, base, block_of, t)]
+                go_left = _goes_left(Z[i, feature[node]], node, t)
+                if base_left[node] != go_left and not parted[node_block[node]]:
+                    j = node_block[node]
+                    parted[j] = True
+                    parted_blocks[n_parted] = j
+                    n_parted += 1
+                    other = right[node] if go_left else left[node]
+                    leaf_value[j] = value[
+                        _leaf(other, i, j, Z, node_block, base_left, t)
+                    ]
                 node = left[node] if go_left else right[node]
             own[i] += value[node]
             for j in range(n_blocks):
-                if differs[i, j]:
-                    swapped[i, j] += leaf_value[j] if parted[j] else value[node]
+                swapped[i, j] += leaf_value[j] if parted[j] else value[node]
+            for k in range(n_parted):
+                parted[parted_blocks[k]] = False
     return own, swapped

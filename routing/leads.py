@@ -17,6 +17,7 @@ from django.utils import timezone
 from datasets.models import Dataset
 from modeling.models import ModelVersion
 from modeling.scoring import predict_leads
+from routing.bulk import insert_new
 from routing.export import scored_rows, write_safe_csv
 from routing.intake import OWNER, IncomingLead
 from routing.models import Lead, Score, Tier
@@ -68,7 +69,7 @@ def score_and_store(
     with transaction.atomic():
         if dataset is not None:
             Lead.objects.filter(dataset=dataset).delete()
-        Lead.objects.bulk_create(leads, batch_size=BATCH)
+        insert_new(leads)
     logger.info("Model %s: stored %s scored leads", version.pk, len(leads))
     return len(leads)
 
@@ -219,11 +220,11 @@ def _save_upload_leads(leads: list[Lead], dataset: Dataset) -> None:
     new = [lead for lead in leads if lead.pk is None]
     old = [lead for lead in leads if lead.pk is not None]
     with transaction.atomic():
-        Lead.objects.bulk_create(new, batch_size=BATCH)
+        insert_new(new)
         if old:
             Lead.objects.bulk_update(old, UPLOADED_FIELDS, batch_size=BATCH)
         scores = [_score_of(lead) for lead in leads]
-        Score.objects.bulk_create(scores, batch_size=BATCH)
+        insert_new(scores)
         if dataset.purpose == Dataset.Purpose.NEW_LEADS:
             # New leads get their tier's follow-up like leads from the API;
             # the open leads of a history are only ranked, never contacted.
@@ -327,10 +328,11 @@ def rescore(leads: list[Lead], version: ModelVersion) -> list[Score]:
     new = [lead for lead in leads if lead.pk is None]
     old = [lead for lead in leads if lead.pk is not None]
     with transaction.atomic():
-        Lead.objects.bulk_create(new, batch_size=BATCH)
+        insert_new(new)
         if old:
             Lead.objects.bulk_update(old, RESCORED_FIELDS, batch_size=BATCH)
-        scores = Score.objects.bulk_create([_score_of(lead) for lead in leads])
+        scores = [_score_of(lead) for lead in leads]
+        insert_new(scores)
     route_scores(scores)
     return scores
 
