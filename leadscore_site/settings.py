@@ -99,7 +99,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # lose the last commits, never corrupt the file. (Local disks only: WAL
     # does not work on a network share.)
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # A transaction that reads and then writes (a lead looked up, then
+        # stored) would otherwise fail at once with "database is locked"
+        # when another request wrote in between; taking the write lock at
+        # the start makes concurrent requests wait their turn instead.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

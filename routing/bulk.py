@@ -50,12 +50,15 @@ def _copy_in(objs: list[Model], connection) -> None:
         )
         keys = [key for (key,) in cursor.fetchall()]
         statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-        with cursor.copy(statement) as copy:
+        # As execute() does, so a refused row raises Django's IntegrityError.
+        with connection.wrap_database_errors, cursor.copy(statement) as copy:
             for obj, key in zip(objs, keys):
-                obj.pk = key
                 copy.write_row(
                     [key, *(_db_value(field, obj, connection) for field in fields)]
                 )
+    # Only rows stored get a key: a refused batch leaves them all unsaved.
+    for obj, key in zip(objs, keys):
+        obj.pk = key
 
 
 def _db_value(field, obj: Model, connection) -> object:

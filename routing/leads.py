@@ -4,12 +4,13 @@ import logging
 import math
 from collections.abc import Callable
 from datetime import datetime
-from typing import IO
+from functools import partial
+from typing import IO, TypeVar
 
 import numpy as np
 import pandas as pd
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -24,6 +25,7 @@ from routing.models import Lead, Score, Tier
 from routing.tiers import assign_tier
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BATCH = 2000
 # Rows one scoring job takes from an upload: few enough to bound a worker's
@@ -116,7 +118,8 @@ def score_chunk(
     cells = frame if cells is None else cells
     for start in range(0, len(frame), STEP_ROWS):
         rows = frame.iloc[start : start + STEP_ROWS]
-        scored = _score_and_save(
+        save = partial(
+            _score_and_save,
             rows,
             version,
             dataset,
@@ -125,6 +128,7 @@ def score_chunk(
             store=store[start : start + STEP_ROWS],
             tiers=tiers,
         )
+        scored = _once_more_on_conflict(save)
         header = first_row + start == 0
         written = scored_rows(cells.iloc[start : start + STEP_ROWS], scored, tiers)
         write_safe_csv(written, out, header=header)
@@ -279,6 +283,14 @@ def score_incoming(
     fields are merged into the stored ones and it is rescored, so answers
     added later (budget, timeline) change its score.
     """
+    return _once_more_on_conflict(
+        partial(_score_incoming, incoming, version, source=source)
+    )
+
+
+def _score_incoming(
+    incoming: list[IncomingLead], version: ModelVersion, *, source: str
+) -> list[Score]:
     known = _known_leads({item.external_id for item in incoming} - {""})
     owners = find_owners({item.owner for item in incoming} - {""})
     leads = []
@@ -295,6 +307,19 @@ def score_incoming(
     return [by_lead[id(lead)] for lead in leads]
 
 
+def _once_more_on_conflict(work: Callable[[], T]) -> T:
+    """Run `work` in a savepoint, and once more if it fails on the one lead
+    per external ID rule: another request stored one of the same new leads
+    meanwhile, and the second run finds that lead and updates it."""
+    try:
+        with transaction.atomic():
+            return work()
+    except IntegrityError:
+        logger.info("A lead was stored by another request meanwhile; again")
+        with transaction.atomic():
+            return work()
+
+
 def add_to_lead(lead: Lead, item: IncomingLead, version: ModelVersion) -> Score:
     """Merge fields sent for a known lead (found by its own id) into it, as
     score_incoming merges a lead found by external ID; rescore it."""
@@ -308,7 +333,8 @@ def _merge(lead: Lead, item: IncomingLead, owners: dict[str, object]) -> None:
     is no active user leaves the owner as it was, and is reported ignored."""
     lead.fields = {**lead.fields, **item.fields}
     lead.owner = owners.get(item.owner.lower(), lead.owner)
-    if item.owner and item.owner.lower() not in owners:
+    unknown_owner = item.owner and item.owner.lower() not in owners
+    if unknown_owner and OWNER not in item.ignored:
         item.ignored.append(OWNER)
 
 

@@ -91,6 +91,15 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["-probability"]
+        constraints = [
+            # A CRM that retries, or sends the same new lead twice at once,
+            # must not create two leads (each would trigger its follow-up).
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="one_lead_per_external_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.external_id or f"Lead #{self.pk}"

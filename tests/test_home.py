@@ -167,8 +167,11 @@ def test_the_call_queue_shows_its_first_leads_and_how_many_wait(client, sales_ma
 def test_model_health_compares_actual_and_expected_conversion(
     client, site_admin, version
 ):
-    for probability, outcome in ((0.8, "won"), (0.6, "won"), (0.2, "lost"), (0.2, "")):
-        hot_lead("X", probability=probability, outcome=outcome, model_version=version)
+    outcomes = ((0.8, "won"), (0.6, "won"), (0.2, "lost"), (0.2, ""))
+    for i, (probability, outcome) in enumerate(outcomes):
+        hot_lead(
+            f"X{i}", probability=probability, outcome=outcome, model_version=version
+        )
     client.force_login(site_admin)
     html = home(client)
 
