@@ -86,7 +86,12 @@ def version_record(version: ModelVersion) -> dict:
 @extend_schema(
     operation_id="list_deliveries",
     parameters=[
-        OpenApiParameter("status", str, description="Only deliveries in this state."),
+        OpenApiParameter(
+            "status",
+            str,
+            enum=Delivery.Status.values,
+            description="Only deliveries in this state (any case).",
+        ),
         RETRY_AFTER,
     ],
     responses={200: DeliveryRecordSerializer(many=True), **errors(400)},
@@ -94,7 +99,7 @@ def version_record(version: ModelVersion) -> dict:
 )
 @api_view(["GET"])
 def deliveries(request: Request) -> Response:
-    wanted = request.query_params.get("status", "")
+    wanted = request.query_params.get("status", "").strip().lower()
     if wanted and wanted not in Delivery.Status.values:
         raise ApiError(
             f'"status" must be one of {", ".join(Delivery.Status.values)}.',

@@ -1,5 +1,10 @@
 """Token authentication for the scoring API."""
 
+import logging
+import math
+import time
+from typing import NoReturn
+
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
@@ -12,11 +17,14 @@ from leadscore_site.access import rule_for
 from routing.models import ApiToken
 from routing.tokens import find_token, token_scope
 
+logger = logging.getLogger(__name__)
+
 # Recording every use would add a write to every request; once a minute is
 # enough to tell an admin which tokens are still in use.
 LAST_USED_EVERY_SECONDS = 60
 # Unknown tokens from one address are counted over this window; past
-# API_BAD_TOKEN_LIMIT the address is refused until the window ends.
+# API_BAD_TOKEN_LIMIT the address's unknown tokens are refused with a 429
+# until the window ends.
 BAD_TOKEN_WINDOW_SECONDS = 600
 
 
@@ -25,23 +33,16 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     keywords = ("bearer", "token")
 
-    def authenticate(self, request: Request):
+    def authenticate(self, request: Request) -> tuple[None, ApiToken] | None:
         parts = authentication.get_authorization_header(request).split()
-        if not parts or parts[0].decode(errors="replace").lower() not in self.keywords:
+        keyword = parts[0].decode(errors="replace").lower() if parts else ""
+        if keyword not in self.keywords:
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Send the token after 'Bearer '.")
-        address = get_client_ip_address(request) or "unknown"
-        if guesses_so_far(address) >= settings.API_BAD_TOKEN_LIMIT:
-            raise exceptions.Throttled(
-                wait=BAD_TOKEN_WINDOW_SECONDS,
-                detail="Too many requests with unknown tokens from this address. "
-                "Check the token, and try again in a few minutes.",
-            )
         token = find_token(parts[1].decode(errors="replace"))
         if token is None:
-            count_guess(address)
-            raise exceptions.AuthenticationFailed("This token is unknown or revoked.")
+            refuse_unknown_token(get_client_ip_address(request) or "unknown")
         _note_use(token)
         return (None, token)
 
@@ -49,8 +50,30 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         return "Bearer"
 
 
+def refuse_unknown_token(address: str) -> NoReturn:
+    """Refuse a request with an unknown token, counting it against its address.
+
+    Only unknown tokens are refused per address: a valid token behind the
+    same NAT or proxy is let in, so one integration left with a revoked token
+    cannot lock out the others.
+    """
+    if guesses_so_far(address) >= settings.API_BAD_TOKEN_LIMIT:
+        raise exceptions.Throttled(
+            wait=seconds_left(address),
+            detail="Too many requests with unknown tokens from this address. "
+            "Check the token.",
+        )
+    if count_guess(address) == settings.API_BAD_TOKEN_LIMIT:
+        logger.warning("Address %s: too many unknown API tokens, refused", address)
+    raise exceptions.AuthenticationFailed("This token is unknown or revoked.")
+
+
 def _guess_key(address: str) -> str:
     return f"api-bad-token:{address}"
+
+
+def _window_end_key(address: str) -> str:
+    return f"api-bad-token-ends:{address}"
 
 
 def guesses_so_far(address: str) -> int:
@@ -58,17 +81,36 @@ def guesses_so_far(address: str) -> int:
     return cache.get(_guess_key(address), 0)
 
 
-def count_guess(address: str) -> None:
-    """Count one unknown token from this address; the count lasts a window.
+def count_guess(address: str) -> int:
+    """Count one unknown token from this address; return the count so far.
 
-    Shared through Redis, so guesses spread over web processes add up.
+    The count lasts a window from the first guess. Shared through Redis, so
+    guesses spread over web processes add up.
     """
     key = _guess_key(address)
-    cache.add(key, 0, timeout=BAD_TOKEN_WINDOW_SECONDS)
+    if cache.add(key, 0, timeout=BAD_TOKEN_WINDOW_SECONDS):
+        _start_window(address)
     try:
-        cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # the window ended between add and incr
         cache.set(key, 1, timeout=BAD_TOKEN_WINDOW_SECONDS)
+        _start_window(address)
+        return 1
+
+
+def _start_window(address: str) -> None:
+    # Django's cache cannot tell how long a key has left, so the window's end
+    # is kept beside the count for Retry-After.
+    ends = time.time() + BAD_TOKEN_WINDOW_SECONDS
+    cache.set(_window_end_key(address), ends, timeout=BAD_TOKEN_WINDOW_SECONDS)
+
+
+def seconds_left(address: str) -> int:
+    """Return the whole seconds until this address's window ends (at least 1)."""
+    ends = cache.get(_window_end_key(address))
+    if ends is None:
+        return BAD_TOKEN_WINDOW_SECONDS
+    return max(1, math.ceil(ends - time.time()))
 
 
 def _note_use(token: ApiToken) -> None:

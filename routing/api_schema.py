@@ -5,12 +5,15 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
+    extend_schema_field,
 )
 from rest_framework import serializers
 
 from routing.intake import MAX_BATCH
 
+# The titles name these inline shapes on the docs page (views_api_docs.py).
 LEAD_INPUT = {
+    "title": "Lead input",
     "type": "object",
     "description": (
         "A lead's fields by name, as in your lead history (GET /api/v1/model "
@@ -43,6 +46,7 @@ SCORE_REQUEST = {
     "oneOf": [
         LEAD_INPUT,
         {
+            "title": "Lead batch",
             "type": "object",
             "required": ["leads"],
             "properties": {
@@ -101,6 +105,10 @@ ERROR_ANSWERS = {
     403: "The token's scope does not include this endpoint: scoring tokens "
     "reach the scoring endpoints, admin tokens the admin ones.",
     404: "No such record.",
+    405: "The endpoint does not take this HTTP method; the Allow header lists "
+    "those it takes.",
+    406: "The Accept header rules out JSON, the only format the API answers "
+    "in; send Accept: application/json or no Accept header.",
     409: "The record is not in a state that allows this yet.",
     415: "The body is not sent as application/json.",
     429: "Too many requests: past the token's rate limit, or too many unknown "
@@ -109,6 +117,9 @@ ERROR_ANSWERS = {
 }
 # Every endpoint needs a token of the right scope and counts to its limit.
 TOKEN_ERRORS = (401, 403, 429)
+# Every endpoint also refuses other HTTP methods and an Accept header without
+# JSON; DRF answers both before the endpoint's own code runs.
+PROTOCOL_ERRORS = (405, 406)
 
 RETRY_AFTER = OpenApiParameter(
     "Retry-After",
@@ -122,7 +133,7 @@ RETRY_AFTER = OpenApiParameter(
 def errors(
     *statuses: int, about: dict[int, str] | None = None
 ) -> dict[int, OpenApiResponse]:
-    """Return the error answers for these statuses and the token's own.
+    """Return the error answers for these statuses and every endpoint's own.
 
     `about` words a status for one endpoint, e.g. {404: "No lead has this ID."}.
     """
@@ -131,7 +142,7 @@ def errors(
         status: OpenApiResponse(
             ErrorSerializer, about.get(status, ERROR_ANSWERS[status])
         )
-        for status in sorted({*statuses, *TOKEN_ERRORS})
+        for status in sorted({*statuses, *TOKEN_ERRORS, *PROTOCOL_ERRORS})
     }
 
 
@@ -215,19 +226,12 @@ class ScoreHistorySerializer(serializers.Serializer):
     scored_at = serializers.DateTimeField()
 
 
-class LeadSerializer(serializers.Serializer):
-    lead_id = serializers.IntegerField()
-    url = serializers.CharField(help_text=LEAD_URL_HELP)
-    external_id = serializers.CharField()
-    fields = serializers.DictField()
-    probability = serializers.FloatField()
-    tier = TierSerializer()
-    reasons = ReasonSerializer(many=True)
-    outcome = serializers.ChoiceField(["", "won", "lost"])
-    outcome_at = serializers.DateTimeField(allow_null=True)
-    history = ScoreHistorySerializer(many=True)
+OUTCOMES = ["won", "lost", ""]
 
 
+# Written out: drf-spectacular would add a description of the choices in
+# which the blank one shows as "* `` - ". The field's help_text says it all.
+@extend_schema_field({"type": "string", "enum": OUTCOMES})
 class OutcomeChoiceField(serializers.ChoiceField):
     """An outcome in any case and with spaces around, as the CSV upload takes
     it ("WON", " lost ")."""
@@ -238,9 +242,24 @@ class OutcomeChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
+class LeadSerializer(serializers.Serializer):
+    lead_id = serializers.IntegerField()
+    url = serializers.CharField(help_text=LEAD_URL_HELP)
+    external_id = serializers.CharField()
+    fields = serializers.DictField()
+    probability = serializers.FloatField()
+    tier = TierSerializer()
+    reasons = ReasonSerializer(many=True)
+    outcome = OutcomeChoiceField(
+        OUTCOMES, help_text="Won or lost once recorded; blank while open."
+    )
+    outcome_at = serializers.DateTimeField(allow_null=True)
+    history = ScoreHistorySerializer(many=True)
+
+
 class OutcomeSerializer(serializers.Serializer):
     outcome = OutcomeChoiceField(
-        ["won", "lost", ""],
+        OUTCOMES,
         help_text="Blank reopens the lead. Any case, spaces around allowed.",
     )
     date = serializers.DateField(

@@ -3,6 +3,8 @@ once, listed with their scope, and revoked."""
 
 import json
 import re
+import time
+import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,6 +12,7 @@ from django.urls import reverse
 
 from leadscore_site.roles import ADMIN
 from modeling.models import AuditEntry
+from routing import api_auth
 from routing.models import ApiToken
 from routing.tokens import create_token, revoke_token, token_scope
 from tests.roles import role_user
@@ -164,3 +167,73 @@ def test_creating_and_revoking_a_token_is_in_the_audit_log(db):
         ("created", "API token Chatbot created (admin)"),
         ("revoked", "API token Chatbot revoked"),
     ]
+
+
+# --- unknown tokens from one address (an office behind one NAT) ---
+
+
+@pytest.fixture
+def office(settings) -> str:
+    """Return a fresh address that integrations share, with a low limit.
+
+    A new address per test, so no earlier run's count in Redis applies.
+    """
+    settings.API_BAD_TOKEN_LIMIT = 3
+    return f"2001:db8::{uuid.uuid4().hex[:4]}"
+
+
+def ask_from(client, address: str, key: str):
+    return client.get(MODEL, HTTP_AUTHORIZATION=f"Bearer {key}", REMOTE_ADDR=address)
+
+
+def revoked_key() -> str:
+    token, key = create_token("Old CRM")
+    revoke_token(token)
+    return key
+
+
+def test_a_revoked_token_does_not_lock_out_good_tokens_at_its_address(
+    client, version, api_key, office
+):
+    old = revoked_key()
+
+    answers = [ask_from(client, office, old).status_code for _ in range(4)]
+
+    assert answers == [401, 401, 401, 429]
+    assert ask_from(client, office, api_key).status_code == 200
+    assert ask_from(client, office, old).status_code == 429
+
+
+def test_a_good_token_at_a_refused_address_still_meets_its_own_limit(
+    client, version, office, settings
+):
+    settings.API_RATE_LIMIT = "2/min"
+    key = create_token("CRM")[1]
+    for _ in range(4):
+        ask_from(client, office, "ls_unknown")
+
+    answers = [ask_from(client, office, key) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert "unknown tokens" not in answers[2].json()["error"]
+
+
+def test_retry_after_counts_down_to_the_end_of_the_refusal(
+    client, db, office, monkeypatch
+):
+    # A short window, so the test can watch it run out.
+    monkeypatch.setattr(api_auth, "BAD_TOKEN_WINDOW_SECONDS", 3)
+    for _ in range(3):
+        ask_from(client, office, "ls_unknown")
+
+    first = ask_from(client, office, "ls_unknown")
+    time.sleep(1.2)
+    later = ask_from(client, office, "ls_unknown")
+    time.sleep(int(later["Retry-After"]) + 0.3)
+    after = ask_from(client, office, "ls_unknown")
+
+    assert first.status_code == later.status_code == 429
+    assert int(first["Retry-After"]) in (2, 3)
+    assert int(later["Retry-After"]) < int(first["Retry-After"])
+    assert f"in {later['Retry-After']} second" in later.json()["error"]
+    assert after.status_code == 401
