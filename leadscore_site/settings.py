@@ -215,7 +215,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["routing.api_auth.TokenRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["routing.api_parsers.ApiJsonParser"],
     "EXCEPTION_HANDLER": "routing.api_errors.error_handler",
     "UNAUTHENTICATED_USER": None,
 }

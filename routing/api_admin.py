@@ -15,6 +15,7 @@ from routing.deliveries import resend
 from routing.models import Delivery
 
 MAX_LISTED = 200
+MAX_REASON = 500
 # A delivery still pending or retrying has a retry scheduled: re-sending it
 # too would send it twice.
 RESENDABLE = (Delivery.Status.FAILED, Delivery.Status.SENT)
@@ -45,7 +46,8 @@ class VersionRecordSerializer(serializers.Serializer):
 
 class ActivateSerializer(serializers.Serializer):
     reason = serializers.CharField(
-        max_length=500, help_text="Why; kept in the audit log with the token's name."
+        max_length=MAX_REASON,
+        help_text="Why; kept in the audit log with the token's name.",
     )
 
 
@@ -55,6 +57,21 @@ def found(queryset, pk: int, what: str):
     if record is None:
         raise ApiError(f"No {what} has the id {pk}.", code="not_found", status=404)
     return record
+
+
+def reason_error(problems: list) -> ApiError:
+    """Return the error saying what is wrong with an activation's reason."""
+    if any(problem.code == "max_length" for problem in problems):
+        return ApiError(
+            f'"reason" is too long: keep it within {MAX_REASON} characters.',
+            code="invalid_reason",
+            field="reason",
+        )
+    return ApiError(
+        'Say why in "reason", so the audit log explains the change.',
+        code="invalid_reason",
+        field="reason",
+    )
 
 
 def delivery_record(delivery: Delivery) -> dict:
@@ -165,10 +182,7 @@ def activate(request: Request, pk: int) -> Response:
     version = found(ModelVersion.objects, pk, "model version")
     form = ActivateSerializer(data=request.data)
     if not form.is_valid():
-        raise ApiError(
-            'Say why in "reason", so the audit log explains the change.',
-            code="invalid_reason",
-        )
+        raise reason_error(form.errors.get("reason", []))
     make_active(
         version,
         reason=form.validated_data["reason"],

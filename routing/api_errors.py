@@ -16,9 +16,9 @@ logger = logging.getLogger(__name__)
 class ApiError(exceptions.APIException):
     """An error with a sentence for the integrator and a stable code."""
 
-    def __init__(self, message: str, *, code: str, status: int = 400):
+    def __init__(self, message: str, *, code: str, status: int = 400, field: str = ""):
         super().__init__(message)
-        self.status_code, self.error_code = status, code
+        self.status_code, self.error_code, self.field = status, code, field
 
 
 def error_handler(exc: Exception, context: dict) -> Response | None:
@@ -36,6 +36,8 @@ def error_handler(exc: Exception, context: dict) -> Response | None:
         return None
     code = getattr(exc, "error_code", None) or _code(exc)
     response.data = {"error": _sentence(exc), "code": code}
+    if field := getattr(exc, "field", ""):
+        response.data["field"] = field
     return response
 
 
@@ -55,7 +57,9 @@ def _code(exc: Exception) -> str:
 
 
 def _sentence(exc: Exception) -> str:
-    if isinstance(exc, exceptions.ParseError):
+    # DRF's own parse error repeats the decoder's words; the API's parser
+    # raises a subclass whose message says what to fix.
+    if type(exc) is exceptions.ParseError:
         return "The body is not valid JSON."
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return "Send the body as JSON with Content-Type: application/json."

@@ -6,6 +6,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from modeling.models import ModelVersion
 from routing import api_schema as docs
 from routing.api import (
     active_version,
@@ -16,7 +17,16 @@ from routing.api import (
     scored_lead,
 )
 from routing.api_errors import ApiError
-from routing.intake import check_lead, check_leads, leads_in_body
+from routing.intake import (
+    NUL,
+    IncomingLead,
+    check_lead,
+    check_leads,
+    lead_in_body,
+    leads_in_body,
+    shown_value,
+    trimmed_id,
+)
 from routing.leads import add_to_lead, record_outcome, score_incoming
 from routing.models import Lead
 from routing.outcomes import future_date_error, outcome_moment
@@ -27,6 +37,10 @@ BY_ID = (
     "Every lead has a lead_id, also one sent without external_id. The path "
     "is the `url` of the score response."
 )
+# What each kind of body holds, for the error an empty body gets.
+LEADS_BODY = 'one lead as a JSON object, or several as {"leads": [...]}'
+FIELDS_BODY = "the lead's fields as a JSON object"
+OUTCOME_BODY = 'a JSON object such as {"outcome": "won"}'
 
 
 @extend_schema(
@@ -43,7 +57,7 @@ BY_ID = (
 @api_view(["POST"])
 def score(request: Request) -> Response:
     version = active_version()
-    leads, is_batch = leads_in_body(request.data)
+    leads, is_batch = leads_in_body(sent_body(request, LEADS_BODY))
     incoming = check_leads(leads, version.column_kinds)
     scores = score_incoming(incoming, version, source=request.auth.name)
     results = [scored_lead(s, item) for s, item in zip(scores, incoming)]
@@ -85,13 +99,13 @@ def active_model(request: Request) -> Response:
 )
 @api_view(["GET", "PATCH"])
 def lead(request: Request, external_id: str) -> Response:
-    found = find_lead(external_id)
+    found = lead_named(external_id)
     if request.method == "GET":
         return Response(lead_record(found))
 
     version = active_version()
-    item = check_lead(request.data, version.column_kinds)
-    item.external_id = external_id
+    item = sent_lead(request, version)
+    item.external_id = found.external_id
     [new_score] = score_incoming([item], version, source=request.auth.name)
     return Response(scored_lead(new_score, item))
 
@@ -124,7 +138,7 @@ def lead_by_id(request: Request, lead_id: int) -> Response:
         return Response(lead_record(found))
 
     version = active_version()
-    item = check_lead(request.data, version.column_kinds)
+    item = sent_lead(request, version)
     return Response(scored_lead(add_to_lead(found, item, version), item))
 
 
@@ -137,7 +151,8 @@ def lead_by_id(request: Request, lead_id: int) -> Response:
 )
 @api_view(["POST"])
 def outcome(request: Request, external_id: str) -> Response:
-    return Response(record_outcome_sent(find_lead(external_id), request.data))
+    found = lead_named(external_id)
+    return Response(record_outcome_sent(found, sent_body(request, OUTCOME_BODY)))
 
 
 @extend_schema(
@@ -153,17 +168,50 @@ def outcome(request: Request, external_id: str) -> Response:
 )
 @api_view(["POST"])
 def outcome_by_id(request: Request, lead_id: int) -> Response:
-    return Response(record_outcome_sent(find_lead_by_id(lead_id), request.data))
+    found = find_lead_by_id(lead_id)
+    return Response(record_outcome_sent(found, sent_body(request, OUTCOME_BODY)))
+
+
+def sent_body(request: Request, holds: str) -> object:
+    """Return the request's JSON body; raise saying what it `holds` if empty.
+
+    DRF reads an empty body as {}, which would be blamed on the lead.
+    """
+    if request.stream is None:
+        raise ApiError(f"The body is empty. Send {holds}.", code="invalid_body")
+    return request.data
+
+
+def sent_lead(request: Request, version: ModelVersion) -> IncomingLead:
+    """Return the one lead an update's body holds, checked against the model."""
+    body = lead_in_body(sent_body(request, FIELDS_BODY))
+    return check_lead(body, version.column_kinds)
+
+
+def lead_named(external_id: str) -> Lead:
+    """Return the lead a path names, its external ID trimmed as when stored."""
+    external_id = trimmed_id(external_id)
+    if NUL in external_id:
+        # Asking PostgreSQL about text holding NUL fails, and no lead has it.
+        raise ApiError(
+            f"No lead has the external ID {shown_value(external_id)}: an "
+            "external ID cannot hold a NUL character.",
+            code="not_found",
+            status=404,
+        )
+    return find_lead(external_id)
 
 
 def record_outcome_sent(found: Lead, data: object) -> dict:
     """Record the outcome in a request body on the lead; return the lead."""
+    if not isinstance(data, dict):
+        raise ApiError(f"Send the outcome as {OUTCOME_BODY}.", code="invalid_body")
     form = docs.OutcomeSerializer(data=data)
     if not form.is_valid():
         raise outcome_error(form.errors)
     day = form.validated_data.get("date")
     if message := future_date_error(day):
-        raise ApiError(message, code="invalid_date")
+        raise ApiError(message, code="invalid_date", field="date")
     record_outcome(found, form.validated_data["outcome"], outcome_moment(day))
     return lead_record(found)
 
@@ -172,11 +220,14 @@ def outcome_error(errors: dict) -> ApiError:
     """Return the error naming the first field of an outcome that was wrong."""
     if "outcome" in errors:
         return ApiError(
-            '"outcome" must be "won", "lost" or blank.', code="invalid_outcome"
+            '"outcome" must be "won", "lost" or blank.',
+            code="invalid_outcome",
+            field="outcome",
         )
     return ApiError(
         '"date" must be a day written as YYYY-MM-DD, e.g. 2026-11-30.',
         code="invalid_date",
+        field="date",
     )
 
 

@@ -2,12 +2,14 @@
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from datasets.profiling import YES_NO_PAIRS, YES_VALUES, format_value
 from datasets.reading import convert_column, is_placeholder
-from modeling.features import CATEGORY_KINDS, DATE_KINDS, NUMERIC_KINDS
+from modeling.features import DATE_KINDS, NUMERIC_KINDS
 
 MAX_BATCH = 1000
 # Characters of a wrong value an error message repeats; a long one is cut.
@@ -16,6 +18,13 @@ SHOWN_LENGTH = 60
 EXTERNAL_ID = "external_id"
 OWNER = "owner"
 RESERVED = (EXTERNAL_ID, OWNER)
+# PostgreSQL text cannot hold it, so no stored lead ever has it.
+NUL = "\x00"
+# Line breaks, tabs and the like: in an ID they are a slip of the sending
+# system, and the lead's URL could carry them only percent-encoded.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The spellings an uploaded file's yes/no column is recognised by.
+YES_NO_WORDS = frozenset().union(*YES_NO_PAIRS)
 
 
 class LeadInputError(ValueError):
@@ -65,6 +74,18 @@ def leads_in_body(body: object) -> tuple[list[dict], bool]:
     return leads, True
 
 
+def lead_in_body(body: object) -> object:
+    """Return an update's body, refusing the batch shape only scoring takes."""
+    if isinstance(body, dict) and "leads" in body:
+        raise LeadInputError(
+            "An update (PATCH) takes one lead's fields as a JSON object. Send "
+            'several leads as {"leads": [...]} to POST /api/v1/score.',
+            code="invalid_body",
+            field="leads",
+        )
+    return body
+
+
 def check_leads(leads: list, kinds: dict[str, str]) -> list[IncomingLead]:
     """Return each lead checked; raise LeadInputError for the first bad one."""
     checked = []
@@ -96,7 +117,7 @@ def check_lead(lead: object, kinds: dict[str, str]) -> IncomingLead:
         kind = kinds.get(name)
         if kind is None:
             ignored.append(name)
-            fields[name] = value
+            fields[name] = _storable(name, value)
         else:
             fields[name] = check_value(name, value, kind)
     return IncomingLead(fields, external_id, owner, ignored)
@@ -113,16 +134,24 @@ def missing_fields(fields: dict, kinds: dict[str, str]) -> list[str]:
 
 def check_value(name: str, value: object, kind: str) -> object:
     """Return the value if it fits the column's kind, else raise naming it."""
+    if isinstance(value, str) and NUL in value:
+        raise _nul_error(name)
     if _is_blank(value) or (isinstance(value, str) and is_placeholder(value.strip())):
         return None  # "n/a", "Select": blank, as in an uploaded file
-    # Categories first: most of a lead's fields are.
-    if kind in CATEGORY_KINDS and isinstance(value, (str, int, float, bool)):
-        return _yes_no(value) if isinstance(value, bool) else value
+    if kind == "yes_no" and (answer := _yes_or_no(value)) is not None:
+        return answer
+    # Categories next: most of a lead's fields are.
+    if kind == "category" and isinstance(value, (str, int, float, bool)):
+        return _yes_or_no(value) if isinstance(value, bool) else value
     if kind in NUMERIC_KINDS and (number := _as_number(value)) is not None:
         return number
     if kind in DATE_KINDS and isinstance(value, str) and _is_date(value):
         return value
-    expected = {"number": "a number", "date": "a date such as 2026-05-31"}
+    expected = {
+        "number": "a number",
+        "date": "a date such as 2026-05-31",
+        "yes_no": "yes or no (true/false, y/n and 1/0 also do)",
+    }
     raise LeadInputError(
         f'Field "{name}" must be {expected.get(kind, "text")}, not '
         f"{shown_value(value)}.",
@@ -143,6 +172,11 @@ def shown_value(value: object) -> str:
     return text[: SHOWN_LENGTH - 1] + "…"
 
 
+def trimmed_id(text: str) -> str:
+    """Return an external ID or owner as it is stored and looked up."""
+    return text.strip()
+
+
 def _text_id(value: object, name: str) -> str:
     if value is None:
         return ""
@@ -150,7 +184,14 @@ def _text_id(value: object, name: str) -> str:
         raise LeadInputError(
             f'Field "{name}" must be text.', code="wrong_type", field=name
         )
-    text = str(value).strip()
+    text = trimmed_id(str(value))
+    if CONTROL_CHARACTER.search(text):
+        raise LeadInputError(
+            f'Field "{name}" must be one line of text, without line breaks, '
+            "tabs, NUL or other control characters.",
+            code="wrong_type",
+            field=name,
+        )
     if len(text) > 255:
         raise LeadInputError(
             f'Field "{name}" is longer than 255 characters.',
@@ -158,6 +199,44 @@ def _text_id(value: object, name: str) -> str:
             field=name,
         )
     return text
+
+
+def _storable(name: str, value: object) -> object:
+    """Return a field the model does not use, if no NUL keeps it from storage."""
+    if NUL in name:
+        raise LeadInputError(
+            f"The field name {shown_value(name)} holds a NUL character "
+            "(\\u0000), which cannot be stored. Remove it.",
+            code="wrong_type",
+            field=name,
+        )
+    if _holds_nul(value):
+        raise _nul_error(name)
+    return value
+
+
+def _holds_nul(value: object) -> bool:
+    # Such a field may hold arrays and objects, keys included.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and NUL in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _nul_error(name: str) -> LeadInputError:
+    return LeadInputError(
+        f'Field "{name}" holds a NUL character (\\u0000), which cannot be '
+        "stored. Remove it.",
+        code="wrong_type",
+        field=name,
+    )
 
 
 def _is_blank(value: object) -> bool:
@@ -194,5 +273,14 @@ def _is_date(value: str) -> bool:
         return False
 
 
-def _yes_no(value: bool) -> str:
-    return "Yes" if value else "No"
+def _yes_or_no(value: object) -> str | None:
+    """Return "Yes" or "No" for a value an uploaded yes/no column could hold,
+    in any case and with spaces around; None for anything else."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if not isinstance(value, (str, int, float)):
+        return None
+    word = format_value(value).strip().casefold()
+    if word not in YES_NO_WORDS:
+        return None
+    return "Yes" if word in YES_VALUES else "No"

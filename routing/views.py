@@ -22,7 +22,7 @@ from modeling.models import ModelVersion
 from modeling.next_tier import changeable_columns, next_step_sentence
 from modeling.runs import tier_thresholds
 from routing import forms
-from routing.intake import check_lead
+from routing.intake import LeadInputError, check_lead
 from routing.jobs import enqueue_scoring, scored_name
 from routing.leads import record_outcome, score_incoming
 from routing.listing import export_rows, filter_leads
@@ -166,8 +166,20 @@ def score_one(request: HttpRequest) -> HttpResponse:
     fields = {name: _plain(v) for name, v in zip(kinds, values)} | {
         "external_id": form.cleaned_data["external_id"]
     }
-    [score] = score_incoming([check_lead(fields, kinds)], active, source="web form")
+    try:
+        item = check_lead(fields, kinds)
+    except LeadInputError as error:
+        form.add_error(_form_key(error.field, kinds), str(error))
+        context = {"form": form, "active": active}
+        return render(request, "routing/score_one.html", context)
+    [score] = score_incoming([item], active, source="web form")
     return redirect(score.lead.get_absolute_url())
+
+
+def _form_key(field: str, kinds: dict[str, str]) -> str | None:
+    # The form names a model's fields f_1, f_2, ... in the model's order.
+    keys = {name: f"f_{i}" for i, name in enumerate(kinds, start=1)}
+    return "external_id" if field == "external_id" else keys.get(field)
 
 
 def _plain(value: object) -> object:
