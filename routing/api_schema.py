@@ -10,6 +10,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from routing.intake import MAX_BATCH
+from routing.outcomes import read_outcome_value
 
 # The titles name these inline shapes on the docs page (views_api_docs.py).
 LEAD_INPUT = {
@@ -233,12 +234,14 @@ OUTCOMES = ["won", "lost", ""]
 # which the blank one shows as "* `` - ". The field's help_text says it all.
 @extend_schema_field({"type": "string", "enum": OUTCOMES})
 class OutcomeChoiceField(serializers.ChoiceField):
-    """An outcome in any case and with spaces around, as the CSV upload takes
-    it ("WON", " lost ")."""
+    """An outcome written any way the CSV upload of outcomes takes it: in
+    any case, with spaces around, and as yes/no, converted/not converted,
+    true/false or 1/0 ("WON", " Converted ", true)."""
 
     def to_internal_value(self, data: object) -> str:
-        if isinstance(data, str):
-            data = data.strip().lower()
+        if isinstance(data, (str, bool, int)):
+            text = str(data).strip().lower()
+            data = read_outcome_value(text) or text
         return super().to_internal_value(data)
 
 
@@ -260,7 +263,9 @@ class LeadSerializer(serializers.Serializer):
 class OutcomeSerializer(serializers.Serializer):
     outcome = OutcomeChoiceField(
         OUTCOMES,
-        help_text="Blank reopens the lead. Any case, spaces around allowed.",
+        help_text="Blank reopens the lead. Any case, spaces around allowed; "
+        "yes/no, converted/not converted, true/false and 1/0 are also read as "
+        "won/lost, as in a CSV upload of outcomes.",
     )
     date = serializers.DateField(
         required=False,

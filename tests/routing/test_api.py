@@ -148,6 +148,19 @@ def test_an_outcome_is_recorded_through_the_api(api, version):
     assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
 
 
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [(" Converted ", "won"), ("not converted", "lost"), (True, "won"), (0, "lost")],
+)
+def test_an_outcome_is_read_as_the_csv_upload_reads_it(api, version, sent, stored):
+    api("post", SCORE, LEAD)
+
+    response = api("post", "/api/v1/leads/crm-1/outcome", {"outcome": sent})
+
+    assert response.status_code == 200, response.json()
+    assert Lead.objects.get(external_id="crm-1").outcome == stored
+
+
 def test_an_external_id_with_a_slash_is_addressable(api, version):
     api("post", SCORE, LEAD | {"external_id": "accounts/42"})
 
