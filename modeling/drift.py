@@ -49,6 +49,9 @@ def numeric_reference(values: pd.Series) -> dict:
         "kind": "number",
         "edges": edges.round(6).tolist(),
         "shares": numeric_shares(values, edges.tolist()),
+        # What the model has seen: a lead far outside it (a typo such as
+        # 1532 visits) is scored by extrapolation, and the API says so.
+        "range": [float(filled.min()), float(filled.max())],
     }
 
 

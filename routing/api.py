@@ -50,18 +50,46 @@ def scored_lead(score: Score, item: IncomingLead | None = None) -> dict:
         "scored_at": score.scored_at,
         "ignored_fields": item.ignored if item else [],
         "missing_fields": missing_fields(lead.fields, kinds),
-        "warnings": warnings_for(item) if item else [],
+        "warnings": warnings_for(item, score.model_version) if item else [],
     }
 
 
-def warnings_for(item: IncomingLead) -> list[str]:
-    """Return sentences about what was sent but not used as meant."""
-    if OWNER not in item.ignored:
-        return []
-    return [
-        f"No active Leadscore user has the username or e-mail "
-        f"{shown_value(item.owner)}, so the lead's owner was not changed."
-    ]
+def warnings_for(item: IncomingLead, version: ModelVersion) -> list[str]:
+    """Return sentences about what was sent but not used as meant, or not
+    scored on firm ground."""
+    warnings = out_of_range(item.fields, version)
+    if OWNER in item.ignored:
+        warnings.append(
+            f"No active Leadscore user has the username or e-mail "
+            f"{shown_value(item.owner)}, so the lead's owner was not changed."
+        )
+    return warnings
+
+
+def out_of_range(fields: dict, version: ModelVersion) -> list[str]:
+    """Return a warning for each number sent outside the range of the history
+    the model learned from (versions trained before ranges were kept have
+    none)."""
+    warnings = []
+    references = (version.reference or {}).get("columns", {})
+    for name, value in fields.items():
+        seen = references.get(name, {}).get("range")
+        if seen is None or not isinstance(value, (int, float)):
+            continue
+        low, high = seen
+        if not low <= value <= high:
+            warnings.append(
+                f'"{name}" is {_number(value)}, outside anything in the history '
+                f"the model learned from ({_number(low)} to {_number(high)}); "
+                "check it, as the score of such a lead is a guess."
+            )
+    return warnings
+
+
+def _number(value: float) -> str:
+    if abs(value) >= 1e15:
+        return f"{value:.3g}"  # 1e+308, not 309 digits
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 
 def lead_url(lead: Lead) -> str:

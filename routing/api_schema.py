@@ -186,7 +186,8 @@ class ScoredLeadSerializer(serializers.Serializer):
     warnings = serializers.ListField(
         child=serializers.CharField(),
         help_text="Sentences about values sent that were not used as meant, "
-        "such as an owner who is no Leadscore user.",
+        "such as an owner who is no Leadscore user, or a number far outside "
+        "the history the model learned from (its score is a guess).",
     )
 
 

@@ -161,6 +161,15 @@ def test_an_outcome_is_read_as_the_csv_upload_reads_it(api, version, sent, store
     assert Lead.objects.get(external_id="crm-1").outcome == stored
 
 
+def test_a_number_far_outside_the_history_is_scored_with_a_warning(api, version):
+    typo = api("post", SCORE, LEAD | {"Minutes on site": 1e308}).json()
+    usual = api("post", SCORE, LEAD | {"external_id": "crm-2"}).json()
+
+    [warning] = typo["warnings"]
+    assert warning.startswith('"Minutes on site" is 1e+308, outside anything in')
+    assert usual["warnings"] == []
+
+
 def test_an_external_id_with_a_slash_is_addressable(api, version):
     api("post", SCORE, LEAD | {"external_id": "accounts/42"})
 
