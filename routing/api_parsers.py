@@ -10,6 +10,8 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.utils.json import strict_constant
 
+from routing.intake import texts_in
+
 # Levels of arrays and objects a body may nest: a batch of leads needs three,
 # a field the model does not use may add a few. Storing or answering a value
 # nested near Python's recursion limit would fail on our side.
@@ -99,17 +101,7 @@ def _check_numbers(items: list) -> None:
 
 def holds_lone_surrogate(data: object) -> bool:
     """Return whether any text in `data`, keys included, holds half a pair."""
-    pending = [data]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str) and LONE_SURROGATE.search(value):
-            return True
-        if isinstance(value, dict):
-            pending.extend(value)
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
+    return any(LONE_SURROGATE.search(text) for text in texts_in(data))
 
 
 def too_deep() -> UnreadableBody:

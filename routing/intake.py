@@ -3,6 +3,7 @@
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -217,17 +218,22 @@ def _storable(name: str, value: object) -> object:
 
 def _holds_nul(value: object) -> bool:
     # Such a field may hold arrays and objects, keys included.
+    return any(NUL in text for text in texts_in(value))
+
+
+def texts_in(value: object) -> Iterator[str]:
+    """Yield every text in a JSON value, object keys included, at any depth
+    (walked with a list, not by recursion)."""
     pending = [value]
     while pending:
         item = pending.pop()
-        if isinstance(item, str) and NUL in item:
-            return True
-        if isinstance(item, dict):
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
             pending.extend(item)
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
-    return False
 
 
 def _nul_error(name: str) -> LeadInputError:
