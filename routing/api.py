@@ -146,11 +146,14 @@ def lead_record(lead: Lead) -> dict:
 
 def find_lead(external_id: str) -> Lead:
     """Return the lead with this external ID, sent or uploaded, or a 404."""
+    # A blank ID names no lead: unnamed leads are reached by their lead_id.
     lead = (
         Lead.objects.filter(external_id=external_id)
         .select_related("tier")
         .order_by("-pk")
         .first()
+        if external_id
+        else None
     )
     if lead is None:
         raise ApiError(

@@ -323,8 +323,11 @@ def _once_more_on_conflict(work: Callable[[], T]) -> T:
 def add_to_lead(lead: Lead, item: IncomingLead, version: ModelVersion) -> Score:
     """Merge fields sent for a known lead (found by its own id) into it, as
     score_incoming merges a lead found by external ID; rescore it."""
-    _merge(lead, item, find_owners({item.owner} - {""}))
-    [score] = rescore([lead], version)
+    with transaction.atomic():
+        # Read again, locked: another request may have added fields since.
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        _merge(lead, item, find_owners({item.owner} - {""}))
+        [score] = rescore([lead], version)
     return score
 
 
@@ -393,15 +396,26 @@ def _score_of(lead: Lead) -> Score:
 
 
 def _known_leads(external_ids: set[str]) -> dict[str, Lead]:
+    """Return the stored leads with these external IDs, locked until the
+    transaction ends: two requests adding fields to one lead at once each
+    merge into the other's result instead of overwriting it.
+
+    Rows are locked in the order of their keys, the same in every request,
+    so two requests locking overlapping leads never wait on each other.
+    """
     if not external_ids:
         return {}
-    # One lead per external ID, whether it came from an upload or the API;
-    # should older data hold two, the newest is the one updated.
-    found = {}
-    ids = sorted(external_ids)
+    ids, keys = sorted(external_ids), []
     for start in range(0, len(ids), BATCH):
-        leads = Lead.objects.filter(external_id__in=ids[start : start + BATCH])
-        found.update((lead.external_id, lead) for lead in leads.order_by("pk"))
+        chosen = Lead.objects.filter(external_id__in=ids[start : start + BATCH])
+        keys.extend(chosen.values_list("pk", flat=True))
+    found = {}
+    keys.sort()
+    for start in range(0, len(keys), BATCH):
+        locked = Lead.objects.select_for_update().filter(
+            pk__in=keys[start : start + BATCH]
+        )
+        found.update((lead.external_id, lead) for lead in locked.order_by("pk"))
     return found
 
 

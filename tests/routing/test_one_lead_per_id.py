@@ -61,3 +61,59 @@ def test_the_database_refuses_a_second_lead_with_the_same_external_id(db):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Lead.objects.create(external_id="crm-1", probability=0.7)
+
+
+def test_updates_sent_at_once_each_keep_their_fields(transactional_db, version):
+    """Eight answers PATCHed to one lead at the same moment, each its own
+    request (as a chatbot's webhooks arrive): every answer is kept."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    from routing.tokens import create_token
+
+    key = create_token("Chatbot")[1]
+    lead_id = _post(Client(), key, SCORE, {"external_id": "q-1"}).json()["lead_id"]
+
+    def answer(i: int) -> int:
+        try:
+            path = f"/api/v1/lead-ids/{lead_id}" if i % 2 else "/api/v1/leads/q-1"
+            return _send(Client(), key, path, {f"answer {i}": f"yes {i}"}).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(answer, range(8)))
+
+    assert statuses == [200] * 8
+    fields = Lead.objects.get(pk=lead_id).fields
+    assert {k: v for k, v in fields.items() if k.startswith("answer")} == {
+        f"answer {i}": f"yes {i}" for i in range(8)
+    }
+
+
+def _post(client, key: str, path: str, body: dict):
+    return client.post(
+        path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+
+
+def _send(client, key: str, path: str, body: dict):
+    return client.patch(
+        path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+
+
+def test_a_blank_external_id_in_a_path_names_no_lead(api, version):
+    api("post", SCORE, {"Source": "Referral"})  # a lead without an external ID
+
+    for method, path, body in [
+        ("get", "/api/v1/leads/%20", None),
+        ("patch", "/api/v1/leads/%20", {"Source": "Web"}),
+        ("post", "/api/v1/leads/%20/outcome", {"outcome": "won"}),
+    ]:
+        response = api(method, path, body)
+        assert response.status_code == 404, (method, response.json())
+        assert response.json()["code"] == "not_found"
+    assert Lead.objects.count() == 1 and Lead.objects.get().outcome == ""
