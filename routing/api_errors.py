@@ -2,7 +2,8 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -44,6 +45,15 @@ def error_handler(exc: Exception, context: dict) -> Response | None:
 def _as_api_exception(exc: Exception) -> Exception:
     # DRF answers Django's own 404 and 403 too, but only its own exceptions
     # carry the code our body needs.
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own answer would be its HTML 400 page.
+        return ApiError(
+            f"The body is larger than the API takes "
+            f"({settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB). Send at "
+            "most 1,000 leads per request.",
+            code="too_large",
+            status=413,
+        )
     if isinstance(exc, Http404):
         return exceptions.NotFound("Nothing was found at this address.")
     if isinstance(exc, PermissionDenied):

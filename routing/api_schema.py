@@ -82,6 +82,7 @@ ERROR_CODES = {
     "method_not_allowed": "405: the endpoint does not take this HTTP method",
     "not_acceptable": "406: the Accept header does not allow JSON",
     "not_finished": "409: the delivery's retries are still running",
+    "too_large": "413: the body is larger than the API takes",
     "unsupported_media_type": "415: the body is not sent as application/json",
     "throttled": "429: too many requests; wait the seconds in Retry-After",
     "no_active_model": "503: no model is trained yet",
@@ -111,6 +112,8 @@ ERROR_ANSWERS = {
     406: "The Accept header rules out JSON, the only format the API answers "
     "in; send Accept: application/json or no Accept header.",
     409: "The record is not in a state that allows this yet.",
+    413: "The body is larger than the API takes (10 MB); a batch of 1,000 "
+    "leads is far below it.",
     415: "The body is not sent as application/json.",
     429: "Too many requests: past the token's rate limit, or too many unknown "
     "tokens from this address. Retry after the seconds in Retry-After.",
@@ -139,11 +142,14 @@ def errors(
     `about` words a status for one endpoint, e.g. {404: "No lead has this ID."}.
     """
     about = about or {}
+    # An endpoint that reads a body (and so may answer 415) refuses one that
+    # is too large.
+    body = (413,) if 415 in statuses else ()
     return {
         status: OpenApiResponse(
             ErrorSerializer, about.get(status, ERROR_ANSWERS[status])
         )
-        for status in sorted({*statuses, *TOKEN_ERRORS, *PROTOCOL_ERRORS})
+        for status in sorted({*statuses, *TOKEN_ERRORS, *PROTOCOL_ERRORS, *body})
     }
 
 

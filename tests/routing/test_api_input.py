@@ -1,6 +1,8 @@
 """Odd input an integrator may send: each gets a 400 or 404 in the API's
 error shape, never a 500 or an HTML page."""
 
+import json
+
 import numpy as np
 import pytest
 from django.urls import reverse
@@ -362,3 +364,13 @@ def test_activating_a_model_says_what_is_wrong_with_the_reason(
 
     assert_error(response, 400, "invalid_reason", "reason")
     assert words in response.json()["error"]
+
+
+def test_a_body_over_the_size_limit_gets_a_json_413(send, version, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"external_id": "big", "Source": "x" * 2000})
+
+    response = send("post", SCORE, body)
+
+    assert_error(response, 413, "too_large")
+    assert not Lead.objects.filter(external_id="big").exists()
