@@ -121,6 +121,7 @@ def deliveries(request: Request) -> Response:
         raise ApiError(
             f'"status" must be one of {", ".join(Delivery.Status.values)}.',
             code="invalid_status",
+            field="status",
         )
     found = Delivery.objects.select_related("lead", "rule", "score")
     if wanted:

@@ -21,9 +21,10 @@ OWNER = "owner"
 RESERVED = (EXTERNAL_ID, OWNER)
 # PostgreSQL text cannot hold it, so no stored lead ever has it.
 NUL = "\x00"
-# Line breaks, tabs and the like: in an ID they are a slip of the sending
-# system, and the lead's URL could carry them only percent-encoded.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Line breaks (Unicode's line and paragraph separators too), tabs and the
+# like: in an ID they are a slip of the sending system, and the lead's URL
+# could carry them only percent-encoded.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # The spellings an uploaded file's yes/no column is recognised by.
 YES_NO_WORDS = frozenset().union(*YES_NO_PAIRS)
 

@@ -66,6 +66,7 @@ def test_a_wrong_status_or_id_gets_a_plain_error(api, admin_key, version):
     malformed = api("post", "/api/v1/models/latest/activate", key=admin_key)
 
     assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_status"
+    assert wrong.json()["field"] == "status"
     assert missing.status_code == 404 and "999" in missing.json()["error"]
     assert malformed.status_code == 404 and malformed.json()["code"] == "not_found"
 

@@ -196,7 +196,9 @@ def test_an_external_id_is_looked_up_trimmed_as_it_was_stored(api, version):
     assert lead.fields["Source"] == "Google" and lead.scores.count() == 2
 
 
-@pytest.mark.parametrize("external_id", ["line\nbreak", "tab\there", "bell\u0007"])
+@pytest.mark.parametrize(
+    "external_id", ["line\nbreak", "tab\there", "bell\u0007", "para\u2028graph"]
+)
 def test_an_external_id_with_a_control_character_is_refused(api, version, external_id):
     response = api("post", SCORE, LEAD | {"external_id": external_id})
 
