@@ -30,16 +30,20 @@ LEAD_INPUT = {
         "`warnings` and leaves the owner as it was."
     ),
     "properties": {
-        "external_id": {"type": "string", "maxLength": 255},
+        "external_id": {
+            "type": "string",
+            "maxLength": 255,
+            "description": "One line of text, trimmed; a number sent here is "
+            "taken as its text.",
+        },
         "owner": {"type": "string"},
     },
+    # Fields the model uses take text, numbers, yes/no or null (GET
+    # /api/v1/model); others are stored as sent, so a chatbot's list of
+    # needs is kept whole.
     "additionalProperties": {
-        "oneOf": [
-            {"type": "string"},
-            {"type": "number"},
-            {"type": "boolean"},
-            {"type": "null"},
-        ]
+        "description": "A field the model uses: text, a number, yes/no or "
+        "null. Any other field: any JSON value, stored as sent."
     },
 }
 

@@ -151,10 +151,16 @@ def describe_shape(name: str, shape: dict) -> dict:
     ]
     extra = shape.get("additionalProperties")
     if extra and shape.get("properties"):
-        other = {"name": "any other field", "required": False, "description": ""}
         # additionalProperties may be `true` rather than a schema: any value.
         any_value = extra if isinstance(extra, dict) else {}
-        fields.append(other | {"type": type_label(any_value)})
+        fields.append(
+            {
+                "name": "any other field",
+                "required": False,
+                "description": own_words(any_value.get("description", "")),
+                "type": type_label(any_value),
+            }
+        )
     # A meaning that only repeats its value ("* `text` - text") says nothing.
     meanings = {
         value: meaning
