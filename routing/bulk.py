@@ -15,6 +15,9 @@ from django.db.models import Model
 logger = logging.getLogger(__name__)
 
 BATCH = 2000
+# Below this many rows a plain INSERT is quicker: COPY needs two round trips
+# (the keys, then the rows) where one INSERT ... RETURNING does.
+COPY_FROM_ROWS = 5
 
 
 def insert_new(objs: list[Model]) -> None:
@@ -24,7 +27,7 @@ def insert_new(objs: list[Model]) -> None:
         return
     model = type(objs[0])
     connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(objs) < COPY_FROM_ROWS:
         model.objects.bulk_create(objs, batch_size=BATCH)
         return
     for obj in objs:
