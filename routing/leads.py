@@ -26,6 +26,7 @@ from routing.tiers import assign_tier
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+R = TypeVar("R")
 
 BATCH = 2000
 # Rows one scoring job takes from an upload: few enough to bound a worker's
@@ -118,17 +119,20 @@ def score_chunk(
     cells = frame if cells is None else cells
     for start in range(0, len(frame), STEP_ROWS):
         rows = frame.iloc[start : start + STEP_ROWS]
-        save = partial(
-            _score_and_save,
-            rows,
-            version,
-            dataset,
-            ids=_external_ids(rows, id_column),
-            first_row=first_row + start,
-            store=store[start : start + STEP_ROWS],
-            tiers=tiers,
+        ids = _external_ids(rows, id_column)
+        scored = _score_then_save(
+            set(ids) - {""},
+            partial(_score_upload_rows, rows, version, ids=ids),
+            partial(
+                _save_upload_rows,
+                version,
+                dataset,
+                ids=ids,
+                first_row=first_row + start,
+                store=store[start : start + STEP_ROWS],
+                tiers=tiers,
+            ),
         )
-        scored = _once_more_on_conflict(save)
         header = first_row + start == 0
         written = scored_rows(cells.iloc[start : start + STEP_ROWS], scored, tiers)
         write_safe_csv(written, out, header=header)
@@ -152,12 +156,11 @@ def _external_ids(frame: pd.DataFrame, id_column: str | None) -> list[str]:
 
 
 def _upload_fields(
-    rows: pd.DataFrame, ids: list[str]
+    rows: pd.DataFrame, ids: list[str], by_id: dict[str, Lead]
 ) -> tuple[list[dict], dict[int, Lead]]:
     """Return each row's fields to store, and the known lead of each row
     that has one (by position); a known lead's fields are merged in."""
     fields = [_plain_fields(row) for row in rows.to_dict("records")]
-    by_id = _known_leads(set(ids) - {""})
     known = {i: by_id[ext] for i, ext in enumerate(ids) if ext in by_id}
     for i, lead in known.items():
         given = {k: v for k, v in fields[i].items() if v is not None}
@@ -191,21 +194,27 @@ def _score_with_known_fields(
     return pd.DataFrame({"probability": proba, "reasons": reasons}, index=rows.index)
 
 
-def _score_and_save(
-    rows: pd.DataFrame,
+def _score_upload_rows(
+    rows: pd.DataFrame, version: ModelVersion, by_id: dict[str, Lead], *, ids: list
+) -> tuple:
+    """Return the rows' fields, their known leads and predict_leads' results."""
+    fields, known = _upload_fields(rows, ids, by_id)
+    return fields, known, _score_with_known_fields(version, rows, fields, known)
+
+
+def _save_upload_rows(
     version: ModelVersion,
     dataset: Dataset,
+    plan: tuple,
     *,
     ids: list[str],
     first_row: int,
     store: np.ndarray,
     tiers: list[Tier],
 ) -> pd.DataFrame:
-    """Score the rows, save those to store as leads (known ones updated),
-    and return predict_leads' results for every row."""
-    fields, known = _upload_fields(rows, ids)
-    scored = _score_with_known_fields(version, rows, fields, known)
-
+    """Save the rows to store as leads (known ones updated); return
+    predict_leads' results for every row."""
+    fields, known, scored = plan
     now, leads = timezone.now(), []
     probas, reasons = scored["probability"].tolist(), scored["reasons"].tolist()
     for i in np.flatnonzero(store).tolist():
@@ -283,17 +292,24 @@ def score_incoming(
     fields are merged into the stored ones and it is rescored, so answers
     added later (budget, timeline) change its score.
     """
-    return _once_more_on_conflict(
-        partial(_score_incoming, incoming, version, source=source)
+    owners = find_owners({item.owner for item in incoming} - {""})
+    return _score_then_save(
+        {item.external_id for item in incoming} - {""},
+        partial(_merge_and_score, incoming, version, owners, source),
+        _save_incoming,
     )
 
 
-def _score_incoming(
-    incoming: list[IncomingLead], version: ModelVersion, *, source: str
-) -> list[Score]:
-    known = _known_leads({item.external_id for item in incoming} - {""})
-    owners = find_owners({item.owner for item in incoming} - {""})
-    leads = []
+def _merge_and_score(
+    incoming: list[IncomingLead],
+    version: ModelVersion,
+    owners: dict,
+    source: str,
+    known: dict[str, Lead],
+) -> list[Lead]:
+    """Return a lead per lead sent, the known ones with the sent fields merged
+    in (one lead for an ID sent twice), each scored but not saved."""
+    known, leads = dict(known), []
     for item in incoming:
         lead = known.get(item.external_id) or Lead(
             external_id=item.external_id, source=source, probability=0.0
@@ -302,32 +318,78 @@ def _score_incoming(
         if item.external_id:
             known[item.external_id] = lead
         leads.append(lead)
-    scores = rescore(list({id(lead): lead for lead in leads}.values()), version)
+    score_leads(_distinct(leads), version)
+    return leads
+
+
+def _save_incoming(leads: list[Lead]) -> list[Score]:
+    scores = save_scored(_distinct(leads))
     by_lead = {id(score.lead): score for score in scores}
     return [by_lead[id(lead)] for lead in leads]
 
 
-def _once_more_on_conflict(work: Callable[[], T]) -> T:
-    """Run `work` in a savepoint, and once more if it fails on the one lead
-    per external ID rule: another request stored one of the same new leads
-    meanwhile, and the second run finds that lead and updates it."""
-    try:
-        with transaction.atomic():
-            return work()
-    except IntegrityError:
-        logger.info("A lead was stored by another request meanwhile; again")
-        with transaction.atomic():
-            return work()
+def _distinct(leads: list[Lead]) -> list[Lead]:
+    return list({id(lead): lead for lead in leads}.values())
+
+
+def _score_then_save(
+    external_ids: set[str],
+    score: Callable[[dict[str, Lead]], T],
+    save: Callable[[T], R],
+) -> R:
+    """Score leads with the known ones among them, then save them.
+
+    The scoring (the slow part) runs outside any transaction, on the known
+    leads as read. The saving runs in a short one that reads them again,
+    locked: if another request changed one meanwhile, they are scored again
+    from what it stored, so no request's fields are lost, and no lock is
+    held while a model scores in the common case. Should another request
+    store one of the same new leads first (the one lead per external ID
+    rule refuses ours), it is all done once more, finding that lead.
+    """
+    known = _known_leads(external_ids)
+    seen, plan = _state_of(known), score(known)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                fresh = _known_leads(external_ids, lock=True)
+                if _state_of(fresh) != seen:
+                    seen, plan = _state_of(fresh), score(fresh)
+                return save(plan)
+        except IntegrityError:
+            if attempt:
+                raise
+            logger.info("A lead was stored by another request meanwhile; again")
+            seen = None  # score again from what is stored now
+    raise AssertionError("unreachable")
+
+
+def _state_of(known: dict[str, Lead]) -> dict:
+    """Return what scoring a known lead reads from it, to tell a change."""
+    return {
+        external_id: (lead.pk, dict(lead.fields), lead.owner_id)
+        for external_id, lead in known.items()
+    }
 
 
 def add_to_lead(lead: Lead, item: IncomingLead, version: ModelVersion) -> Score:
     """Merge fields sent for a known lead (found by its own id) into it, as
     score_incoming merges a lead found by external ID; rescore it."""
+    owners = find_owners({item.owner} - {""})
+
+    def merged(found: Lead) -> Lead:
+        _merge(found, item, owners)
+        score_leads([found], version)
+        return found
+
+    seen = _state_of({"": lead})
+    lead = merged(lead)
     with transaction.atomic():
         # Read again, locked: another request may have added fields since.
-        lead = Lead.objects.select_for_update().get(pk=lead.pk)
-        _merge(lead, item, find_owners({item.owner} - {""}))
-        [score] = rescore([lead], version)
+        fresh = Lead.objects.select_for_update().get(pk=lead.pk)
+        if _state_of({"": fresh}) != seen:
+            lead = merged(fresh)
+        [score] = save_scored([lead])
     return score
 
 
@@ -343,8 +405,13 @@ def _merge(lead: Lead, item: IncomingLead, owners: dict[str, object]) -> None:
 
 def rescore(leads: list[Lead], version: ModelVersion) -> list[Score]:
     """Score the leads' current fields, save each with a new Score, route them."""
-    from routing.deliveries import route_scores  # deliveries import this module
+    score_leads(leads, version)
+    return save_scored(leads)
 
+
+def score_leads(leads: list[Lead], version: ModelVersion) -> None:
+    """Set each lead's probability, reasons and tier from its fields; save
+    nothing."""
     tiers = Tier.objects.ordered()
     frame = pd.DataFrame([lead.fields for lead in leads], index=range(len(leads)))
     scored = predict_leads(version, frame)
@@ -353,6 +420,11 @@ def rescore(leads: list[Lead], version: ModelVersion) -> list[Score]:
         lead.probability, lead.reasons = float(proba), reasons
         lead.tier, lead.model_version = assign_tier(proba, tiers), version
         lead.scored_at = now
+
+
+def save_scored(leads: list[Lead]) -> list[Score]:
+    """Save scored leads (new ones inserted) with a Score each; route them."""
+    from routing.deliveries import route_scores  # deliveries import this module
 
     new = [lead for lead in leads if lead.pk is None]
     old = [lead for lead in leads if lead.pk is not None]
@@ -395,22 +467,31 @@ def _score_of(lead: Lead) -> Score:
     )
 
 
-def _known_leads(external_ids: set[str]) -> dict[str, Lead]:
-    """Return the stored leads with these external IDs, locked until the
-    transaction ends: two requests adding fields to one lead at once each
-    merge into the other's result instead of overwriting it.
+def _known_leads(external_ids: set[str], *, lock: bool = False) -> dict[str, Lead]:
+    """Return the stored leads with these external IDs; with `lock`, locked
+    until the transaction ends (PostgreSQL; SQLite's writers queue anyway).
 
-    Rows are locked in the order of their keys, the same in every request,
-    so two requests locking overlapping leads never wait on each other.
+    Locked rows are taken in the order of their keys, the same in every
+    request, so two requests locking overlapping leads never deadlock.
     """
     if not external_ids:
         return {}
-    ids, keys = sorted(external_ids), []
-    for start in range(0, len(ids), BATCH):
-        chosen = Lead.objects.filter(external_id__in=ids[start : start + BATCH])
-        keys.extend(chosen.values_list("pk", flat=True))
+    ids = sorted(external_ids)
+    chunks = [ids[start : start + BATCH] for start in range(0, len(ids), BATCH)]
+    if not lock:
+        return {
+            lead.external_id: lead
+            for chunk in chunks
+            for lead in Lead.objects.filter(external_id__in=chunk).order_by("pk")
+        }
+    keys = sorted(
+        key
+        for chunk in chunks
+        for key in Lead.objects.filter(external_id__in=chunk).values_list(
+            "pk", flat=True
+        )
+    )
     found = {}
-    keys.sort()
     for start in range(0, len(keys), BATCH):
         locked = Lead.objects.select_for_update().filter(
             pk__in=keys[start : start + BATCH]

@@ -10,25 +10,34 @@ from routing.models import Lead
 SCORE = "/api/v1/score"
 
 
-@pytest.fixture
-def stale_first_lookup(monkeypatch):
-    """Make the first lookup of known leads miss, as it does when another
-    request stores the same new lead between our lookup and our insert."""
-    real, calls = routing.leads._known_leads, []
+class Lookups(list):
+    """The lookups made, and how many of the first ones miss."""
 
-    def lookup(external_ids):
+    misses = 1
+
+
+@pytest.fixture
+def stale_lookups(monkeypatch):
+    """Make the first `misses` lookups of known leads miss, as they do when
+    another request stores the same new lead between our lookups and our
+    insert; return the lookups made."""
+    real, calls = routing.leads._known_leads, Lookups()
+
+    def lookup(external_ids, **options):
         calls.append(external_ids)
-        return {} if len(calls) == 1 else real(external_ids)
+        return {} if len(calls) <= calls.misses else real(external_ids, **options)
 
     monkeypatch.setattr(routing.leads, "_known_leads", lookup)
     return calls
 
 
-def test_a_lead_stored_meanwhile_is_updated_not_stored_twice(
-    api, version, stale_first_lookup
+def test_a_lead_stored_while_scoring_is_updated_not_stored_twice(
+    api, version, stale_lookups
 ):
+    """The lead appears between the first look (before scoring) and the
+    locked look before saving: it is scored again with its stored fields."""
     first = api("post", SCORE, {"external_id": "crm-9", "Source": "Referral"})
-    stale_first_lookup.clear()
+    stale_lookups.clear()
 
     again = api("post", SCORE, {"external_id": "crm-9", "Minutes on site": 55})
 
@@ -37,14 +46,17 @@ def test_a_lead_stored_meanwhile_is_updated_not_stored_twice(
     lead = Lead.objects.get(external_id="crm-9")
     assert lead.fields == {"Source": "Referral", "Minutes on site": 55}
     assert lead.scores.count() == 2
-    assert len(stale_first_lookup) == 2  # looked up again after the refusal
+    assert len(stale_lookups) == 2
 
 
 def test_a_batch_meeting_a_lead_stored_meanwhile_stores_the_rest_once(
-    api, version, stale_first_lookup
+    api, version, stale_lookups
 ):
+    """Both looks miss the lead (its request had not committed yet): the
+    database refuses the second lead with its ID, and it is all done again."""
     api("post", SCORE, {"external_id": "crm-9", "Source": "Referral"})
-    stale_first_lookup.clear()
+    stale_lookups.clear()
+    stale_lookups.misses = 2
     leads = [{"external_id": f"crm-{i}", "Minutes on site": i} for i in (8, 9, 10)]
 
     body = api("post", SCORE, {"leads": leads}).json()
@@ -52,6 +64,8 @@ def test_a_batch_meeting_a_lead_stored_meanwhile_stores_the_rest_once(
     assert body["count"] == 3
     for external_id in ("crm-8", "crm-9", "crm-10"):
         assert Lead.objects.filter(external_id=external_id).count() == 1
+    assert len(stale_lookups) == 3  # looked up again after the refusal
+    assert Lead.objects.get(external_id="crm-9").fields["Source"] == "Referral"
 
 
 def test_the_database_refuses_a_second_lead_with_the_same_external_id(db):
