@@ -58,7 +58,9 @@ OUTCOME_BODY = 'a JSON object such as {"outcome": "won"}'
 def score(request: Request) -> Response:
     version = active_version()
     leads, is_batch = leads_in_body(sent_body(request, LEADS_BODY))
-    incoming = check_leads(leads, version.column_kinds)
+    kinds = version.column_kinds
+    # Only a batch's errors name the lead at fault by its position.
+    incoming = check_leads(leads, kinds) if is_batch else [check_lead(leads[0], kinds)]
     scores = score_incoming(incoming, version, source=request.auth.name)
     results = [scored_lead(s, item) for s, item in zip(scores, incoming)]
     if not is_batch:
