@@ -6,7 +6,14 @@ from django.urls import reverse
 from modeling.models import ModelVersion
 from modeling.scoring import active_scoring_version
 from routing.api_errors import ApiError
-from routing.intake import OWNER, IncomingLead, missing_fields, shown_value
+from routing.intake import (
+    NUL,
+    OWNER,
+    IncomingLead,
+    missing_fields,
+    shown_value,
+    trimmed_id,
+)
 from routing.models import Lead, Score, Tier
 
 KIND_NAMES = {
@@ -145,16 +152,19 @@ def lead_record(lead: Lead) -> dict:
 
 
 def find_lead(external_id: str) -> Lead:
-    """Return the lead with this external ID, sent or uploaded, or a 404."""
-    # A blank ID names no lead: unnamed leads are reached by their lead_id.
-    lead = (
-        Lead.objects.filter(external_id=external_id)
-        .select_related("tier")
-        .order_by("-pk")
-        .first()
-        if external_id
-        else None
-    )
+    """Return the lead with this external ID, sent or uploaded, or a 404; the
+    ID is trimmed, as it was when stored."""
+    external_id = trimmed_id(external_id)
+    # No lead has a blank ID (unnamed leads are reached by their lead_id), nor
+    # one holding NUL, which PostgreSQL cannot even be asked about.
+    lead = None
+    if external_id and NUL not in external_id:
+        lead = (
+            Lead.objects.filter(external_id=external_id)
+            .select_related("tier")
+            .order_by("-pk")
+            .first()
+        )
     if lead is None:
         raise ApiError(
             f"No lead has the external ID {shown_value(external_id)}. Score it "

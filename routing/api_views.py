@@ -18,14 +18,11 @@ from routing.api import (
 )
 from routing.api_errors import ApiError
 from routing.intake import (
-    NUL,
     IncomingLead,
     check_lead,
     check_leads,
     lead_in_body,
     leads_in_body,
-    shown_value,
-    trimmed_id,
 )
 from routing.leads import add_to_lead, record_outcome, score_incoming
 from routing.models import Lead
@@ -101,7 +98,7 @@ def active_model(request: Request) -> Response:
 )
 @api_view(["GET", "PATCH"])
 def lead(request: Request, external_id: str) -> Response:
-    found = lead_named(external_id)
+    found = find_lead(external_id)
     if request.method == "GET":
         return Response(lead_record(found))
 
@@ -153,7 +150,7 @@ def lead_by_id(request: Request, lead_id: int) -> Response:
 )
 @api_view(["POST"])
 def outcome(request: Request, external_id: str) -> Response:
-    found = lead_named(external_id)
+    found = find_lead(external_id)
     return Response(record_outcome_sent(found, sent_body(request, OUTCOME_BODY)))
 
 
@@ -188,20 +185,6 @@ def sent_lead(request: Request, version: ModelVersion) -> IncomingLead:
     """Return the one lead an update's body holds, checked against the model."""
     body = lead_in_body(sent_body(request, FIELDS_BODY))
     return check_lead(body, version.column_kinds)
-
-
-def lead_named(external_id: str) -> Lead:
-    """Return the lead a path names, its external ID trimmed as when stored."""
-    external_id = trimmed_id(external_id)
-    if NUL in external_id:
-        # Asking PostgreSQL about text holding NUL fails, and no lead has it.
-        raise ApiError(
-            f"No lead has the external ID {shown_value(external_id)}: an "
-            "external ID cannot hold a NUL character.",
-            code="not_found",
-            status=404,
-        )
-    return find_lead(external_id)
 
 
 def record_outcome_sent(found: Lead, data: object) -> dict:

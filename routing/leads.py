@@ -121,7 +121,7 @@ def score_chunk(
         rows = frame.iloc[start : start + STEP_ROWS]
         ids = _external_ids(rows, id_column)
         scored = _score_then_save(
-            set(ids) - {""},
+            partial(_known_leads, set(ids) - {""}),
             partial(_score_upload_rows, rows, version, ids=ids),
             partial(
                 _save_upload_rows,
@@ -294,7 +294,7 @@ def score_incoming(
     """
     owners = find_owners({item.owner for item in incoming} - {""})
     return _score_then_save(
-        {item.external_id for item in incoming} - {""},
+        partial(_known_leads, {item.external_id for item in incoming} - {""}),
         partial(_merge_and_score, incoming, version, owners, source),
         _save_incoming,
     )
@@ -333,13 +333,14 @@ def _distinct(leads: list[Lead]) -> list[Lead]:
 
 
 def _score_then_save(
-    external_ids: set[str],
+    read: Callable[..., dict[str, Lead]],
     score: Callable[[dict[str, Lead]], T],
     save: Callable[[T], R],
 ) -> R:
     """Score leads with the known ones among them, then save them.
 
-    The scoring (the slow part) runs outside any transaction, on the known
+    `read(lock=...)` returns the stored leads concerned, by external ID. The
+    scoring (the slow part) runs outside any transaction, on the known
     leads as read. The saving runs in a short one that reads them again,
     locked: if another request changed one meanwhile, they are scored again
     from what it stored, so no request's fields are lost, and no lock is
@@ -347,12 +348,12 @@ def _score_then_save(
     store one of the same new leads first (the one lead per external ID
     rule refuses ours), it is all done once more, finding that lead.
     """
-    known = _known_leads(external_ids)
+    known = read(lock=False)
     seen, plan = _state_of(known), score(known)
     for attempt in range(2):
         try:
             with transaction.atomic():
-                fresh = _known_leads(external_ids, lock=True)
+                fresh = read(lock=True)
                 if _state_of(fresh) != seen:
                     seen, plan = _state_of(fresh), score(fresh)
                 return save(plan)
@@ -377,20 +378,16 @@ def add_to_lead(lead: Lead, item: IncomingLead, version: ModelVersion) -> Score:
     score_incoming merges a lead found by external ID; rescore it."""
     owners = find_owners({item.owner} - {""})
 
-    def merged(found: Lead) -> Lead:
-        _merge(found, item, owners)
-        score_leads([found], version)
-        return found
+    def read(lock: bool) -> dict[str, Lead]:
+        # The lead as found first; locked, as stored by then.
+        return {"": Lead.objects.select_for_update().get(pk=lead.pk) if lock else lead}
 
-    seen = _state_of({"": lead})
-    lead = merged(lead)
-    with transaction.atomic():
-        # Read again, locked: another request may have added fields since.
-        fresh = Lead.objects.select_for_update().get(pk=lead.pk)
-        if _state_of({"": fresh}) != seen:
-            lead = merged(fresh)
-        [score] = save_scored([lead])
-    return score
+    def merged(known: dict[str, Lead]) -> Lead:
+        _merge(known[""], item, owners)
+        score_leads([known[""]], version)
+        return known[""]
+
+    return _score_then_save(read, merged, lambda scored: save_scored([scored])[0])
 
 
 def _merge(lead: Lead, item: IncomingLead, owners: dict[str, object]) -> None:
