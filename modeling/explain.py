@@ -437,45 +437,72 @@ class _GivenDecisions(ClassifierMixin, BaseEstimator):
 
 def _reasons(X: pd.DataFrame, effects: np.ndarray, top: int) -> list[list[dict]]:
     """Return each row's strongest effects as reasons, strongest first."""
-    order = np.argsort(-np.abs(effects), axis=1)[:, :top]
+    # Stable, so that equal effects keep the columns' order.
+    order = np.argsort(-np.abs(effects), axis=1, kind="stable")[:, :top]
     chosen = np.take_along_axis(effects, order, axis=1)
     # Row by row, then strongest first: the order the reasons are listed in.
     rows, ranks = np.nonzero(np.abs(chosen) >= MIN_EFFECT)
     columns, effect = order[rows, ranks], chosen[rows, ranks]
-    values = _shown_values(X, rows, columns)
+    values, value_ids = _shown_values(X, rows, columns)
     # Rounded as describe() rounds: half to even, on the same float.
-    points = np.rint(np.abs(effect) * 100).astype(int)
-
-    names, reasons = list(X.columns), [[] for _ in range(len(X))]
-    for row, j, value, raw, rounded, n_points in zip(
-        rows.tolist(),
-        columns.tolist(),
-        values,
-        effect.tolist(),
-        _round4(effect).tolist(),
-        points.tolist(),
-    ):
-        reasons[row].append(
-            {
-                "column": names[j],
-                "value": value,
-                "effect": rounded,
-                "text": _sentence(names[j], value, raw > 0, n_points),
-            }
+    points = np.rint(np.abs(effect) * 100).astype(np.int64)
+    names = X.columns.tolist()
+    texts = _sentences(names, columns, values, value_ids, effect, points)
+    flat = [
+        {"column": names[j], "value": value, "effect": rounded, "text": text}
+        for j, value, rounded, text in zip(
+            columns.tolist(), values, _round4(effect).tolist(), texts
         )
-    return reasons
+    ]
+    ends = np.cumsum(np.bincount(rows, minlength=len(X))).tolist()
+    return [flat[a:b] for a, b in zip([0, *ends[:-1]], ends)]
 
 
-def _shown_values(X: pd.DataFrame, rows: np.ndarray, columns: np.ndarray) -> list:
-    """Return the value of X at each (row, column) as a rep reads it,
-    working out each distinct value of a column once."""
+def _sentences(
+    names: list[str],
+    columns: np.ndarray,
+    values: list,
+    value_ids: np.ndarray,
+    effect: np.ndarray,
+    points: np.ndarray,
+) -> list[str]:
+    """Return each reason's sentence, writing each distinct one once: a large
+    file repeats the same few thousand sentences."""
+    # value_ids tell a column's values apart across columns; a sentence is
+    # fixed by its value, its direction and its points (0 to 100).
+    key = (value_ids * 2 + (effect > 0)) * 101 + points
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    written = [
+        _sentence(names[columns[i]], values[i], bool(effect[i] > 0), int(points[i]))
+        for i in first.tolist()
+    ]
+    return [written[k] for k in inverse.tolist()]
+
+
+def _shown_values(
+    X: pd.DataFrame, rows: np.ndarray, columns: np.ndarray
+) -> tuple[list, np.ndarray]:
+    """Return the value of X at each (row, column) as a rep reads it, and a
+    number for each distinct (column, value), working out each distinct
+    value of a column once."""
+    if len(X) <= FEW_ROWS:
+        # A lead or a few: reading the cells beats finding distinct values
+        # (1 ms of an API call's 12).
+        pairs = zip(rows.tolist(), columns.tolist())
+        shown = [_display(X.iat[row, j]) for row, j in pairs]
+        return shown, np.arange(len(shown))
     shown = np.empty(len(rows), dtype=object)
+    ids = np.zeros(len(rows), dtype=np.int64)
+    offset = 0
     for j in np.unique(columns):
         at = columns == j
         codes, distinct = pd.factorize(X.iloc[:, j], use_na_sentinel=False)
         texts = np.array([_display(value) for value in distinct], dtype=object)
-        shown[at] = texts[codes[rows[at]]]
-    return shown.tolist()
+        picked = codes[rows[at]]
+        shown[at] = texts[picked]
+        ids[at] = offset + picked
+        offset += len(distinct)
+    return shown.tolist(), ids
 
 
 def _round4(effect: np.ndarray) -> np.ndarray:
@@ -500,7 +527,7 @@ def _sentence(column: str, value: str, raises: bool, points: int) -> str:
 
 
 def _display(value: object) -> str:
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return "blank"
     if isinstance(value, float):
         if np.isnan(value):

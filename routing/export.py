@@ -13,7 +13,7 @@ import pyarrow.csv as pa_csv
 from modeling.models import ModelVersion
 from modeling.scoring import predict_leads
 from routing.models import Tier
-from routing.tiers import assign_tier
+from routing.tiers import tier_names
 
 # A cell starting with one of these runs as a formula in Excel or Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -52,7 +52,7 @@ def scored_rows(
     appended as plain text."""
     return frame.assign(
         probability=scored["probability"].round(4).to_numpy(),
-        tier=[assign_tier(p, tiers).name for p in scored["probability"]],
+        tier=tier_names(scored["probability"].to_numpy(), tiers),
         reasons=["; ".join(r["text"] for r in rs) for rs in scored["reasons"]],
     )
 

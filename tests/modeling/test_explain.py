@@ -182,3 +182,20 @@ def test_reasons_read_exactly_as_before():
     effects[:50, 0] = rng.choice([0.015, -0.025, 0.125, 0.00995, 0.123450], 50)
 
     assert _reasons(X, effects, 3) == reasons_one_row_at_a_time(X, effects)
+
+
+class SumOfColumns:
+    """A model whose chance rises with every column alike: equal effects."""
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        chance = 1 / (1 + np.exp(2 - X.to_numpy(dtype=float).sum(axis=1) / 8))
+        return np.column_stack([1 - chance, chance])
+
+
+def test_columns_with_equal_effects_are_listed_in_the_files_order():
+    names = [f"Answer {n}" for n in range(1, 25)]
+    lead = pd.DataFrame([[1.0] * 23 + [3.0]], columns=names)
+
+    _, [reasons] = explain_rows(SumOfColumns(), lead, dict.fromkeys(names, 0.0))
+
+    assert [r["column"] for r in reasons] == ["Answer 24", "Answer 1", "Answer 2"]
