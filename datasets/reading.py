@@ -19,6 +19,8 @@ import charset_normalizer
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from pandas.api.types import infer_dtype, is_bool_dtype, is_numeric_dtype
 
 from datasets.errors import DatasetError
@@ -50,6 +52,10 @@ DECIMAL_COMMA_RE = re.compile(r",(\d{1,2}|\d{4,})$|\.\d{3},\d")
 THOUSANDS_COMMA_RE = re.compile(r",\d{3}\.\d|,\d{3},")
 LEADING_ZERO_RE = re.compile(r"^[-+]?0\d")
 TEXT_DTYPE = pd.StringDtype(na_value=np.nan)
+# The same, its text kept in Arrow buffers (cells as received).
+ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+# How much of a file Arrow parses at a time when reading cells as received.
+ARROW_BLOCK_BYTES = 1 << 20
 
 EMPTY_FILE = (
     "The file is empty. Export your leads again with column names in the first "
@@ -141,13 +147,77 @@ def read_cells(
     encoding = options.encoding or detect_encoding(head)
     text = _decode_sample(head, encoding)
     delimiter = options.delimiter or detect_delimiter(text)
-    header = _csv_header(text, delimiter)
+    names = _csv_header(text, delimiter).names
+    done = 0
+    if encoding in ("utf-8", "utf-8-sig"):
+        try:
+            for block in _arrow_cells(path, delimiter, names, rows):
+                yield _drop_blank_rows(block)
+                done += 1
+            return
+        except pa.ArrowInvalid as error:
+            # Rows of unequal length, a byte that is not UTF-8, or a cell
+            # larger than a block: pandas reads the rest, as read_table does.
+            logger.info("read_cells %s: reading on with pandas (%s)", path.name, error)
+    for number, block in enumerate(
+        _pandas_cells(path, encoding, delimiter, names, rows)
+    ):
+        if number >= done:
+            yield _drop_blank_rows(block)
+
+
+def _arrow_cells(
+    path: Path, delimiter: str, names: list[str], rows: int
+) -> Iterator[pd.DataFrame]:
+    """Yield blocks of `rows` rows of a UTF-8 file's cells as Arrow text.
+
+    Arrow keeps text out of Python objects: the download writes these cells
+    back with Arrow, and a chunk of a scoring run pickles them as buffers.
+    Its rows are pandas' rows (quoted line breaks, blank lines skipped), and
+    it raises on the files where they might not be (see read_cells).
+    """
+    reader = pa_csv.open_csv(
+        path,
+        read_options=pa_csv.ReadOptions(
+            column_names=names,
+            # Counted in records, so a line break quoted in a name is skipped too.
+            skip_rows_after_names=1,
+            use_threads=False,
+            block_size=ARROW_BLOCK_BYTES,
+        ),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+    pending, n_pending = [], 0
+    for batch in reader:
+        pending.append(batch)
+        n_pending += batch.num_rows
+        while n_pending >= rows:
+            table = pa.Table.from_batches(pending)
+            yield _text_frame(table.slice(0, rows))
+            pending, n_pending = table.slice(rows).to_batches(), n_pending - rows
+    if n_pending:
+        yield _text_frame(pa.Table.from_batches(pending))
+
+
+def _text_frame(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(types_mapper={pa.string(): ARROW_TEXT}.get)
+
+
+def _pandas_cells(
+    path: Path, encoding: str, delimiter: str, names: list[str], rows: int
+) -> Iterator[pd.DataFrame]:
     blocks = pd.read_csv(
         path,
         encoding=encoding,
         encoding_errors="replace",
         sep=delimiter,
-        names=header.names,
+        names=names,
         header=0,
         index_col=False,
         keep_default_na=False,
@@ -158,8 +228,7 @@ def read_cells(
         chunksize=rows,
     )
     with blocks:
-        for block in blocks:
-            yield _drop_blank_rows(block)
+        yield from blocks
 
 
 def _excel_cells(path: Path, options: ReadOptions, rows: int) -> Iterator[pd.DataFrame]:

@@ -5,6 +5,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from datasets import reading
 from datasets.errors import DatasetError
 from datasets.reading import ReadOptions, read_cells, read_table
 
@@ -338,6 +339,46 @@ def test_cells_as_received_line_up_with_the_rows_read(tmp_path):
         ["009", np.nan, "n/a"],
     ]
     assert read["amount"].tolist()[:2] == [1234.5, -3.0]
+
+
+def test_cells_keep_line_breaks_quoted_in_names_and_values(tmp_path):
+    path = write(tmp_path, 'id,"Lead\nsource",visits\n1,"two\nlines",3\n2,Web,4\n')
+
+    cells = pd.concat(read_cells(path))
+
+    assert list(cells.columns) == list(read_table(path).frame.columns)
+    assert cells.values.tolist() == [["1", "two\nlines", "3"], ["2", "Web", "4"]]
+
+
+@pytest.mark.parametrize(
+    "odd_line",
+    [b"50,Web", b"50,Caf\xe9,150", b"   "],
+    ids=["a value short", "not UTF-8", "only spaces"],
+)
+def test_cells_line_up_past_a_late_line_arrow_cannot_read(
+    tmp_path, monkeypatch, odd_line
+):
+    # Small blocks, so that Arrow has handed over rows before it meets the
+    # line and pandas reads on from there; a small sample, so that the line
+    # is not in the part read to detect the encoding.
+    monkeypatch.setattr(reading, "ARROW_BLOCK_BYTES", 256)
+    monkeypatch.setattr(reading, "SAMPLE_BYTES", 512)
+    lines = [f"{i},Source {i},{i * 3}".encode() for i in range(60)]
+    lines[50] = odd_line
+    path = write(tmp_path, b"id,source,visits\n" + b"\n".join(lines) + b"\n")
+
+    read = read_table(path).frame
+    blocks = list(read_cells(path, rows=7))
+    cells = pd.concat(blocks, ignore_index=True)
+
+    assert blocks[0]["source"].dtype == reading.ARROW_TEXT
+    assert blocks[-1]["source"].dtype == object
+    assert sum(len(block) for block in blocks) == len(read) >= 59
+    assert cells["id"].tolist() == [str(int(i)) for i in read["id"]]
+    assert cells["visits"].tolist() == [
+        np.nan if np.isnan(v) else str(int(v)) for v in read["visits"]
+    ]
+    assert cells["source"].iloc[-1] == "Source 59"
 
 
 def test_cells_of_a_workbook_are_its_cells_as_text(tmp_path):
