@@ -53,7 +53,7 @@ def scored_rows(
     return frame.assign(
         probability=scored["probability"].round(4).to_numpy(),
         tier=tier_names(scored["probability"].to_numpy(), tiers),
-        reasons=["; ".join(r["text"] for r in rs) for rs in scored["reasons"]],
+        reasons=["; ".join([r["text"] for r in rs]) for rs in scored["reasons"]],
     )
 
 
