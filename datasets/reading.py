@@ -148,22 +148,33 @@ def read_cells(
     text = _decode_sample(head, encoding)
     delimiter = options.delimiter or detect_delimiter(text)
     names = _csv_header(text, delimiter).names
+    for block in _csv_cells(path, encoding, delimiter, names, rows):
+        yield _drop_blank_rows(block)
+
+
+def _csv_cells(
+    path: Path, encoding: str, delimiter: str, names: list[str], rows: int
+) -> Iterator[pd.DataFrame]:
+    """Yield a CSV file's cells in blocks of `rows` rows: Arrow's reader for
+    UTF-8, pandas' for other encodings and from where Arrow cannot read on."""
     done = 0
     if encoding in ("utf-8", "utf-8-sig"):
         try:
             for block in _arrow_cells(path, delimiter, names, rows):
-                yield _drop_blank_rows(block)
+                yield block
                 done += 1
             return
         except pa.ArrowInvalid as error:
             # Rows of unequal length, a byte that is not UTF-8, or a cell
-            # larger than a block: pandas reads the rest, as read_table does.
+            # larger than a block. pandas reads the file from its start (the
+            # part already read costs twice) and hands over the blocks after
+            # Arrow's, as read_table reads them.
             logger.info("read_cells %s: reading on with pandas (%s)", path.name, error)
     for number, block in enumerate(
         _pandas_cells(path, encoding, delimiter, names, rows)
     ):
         if number >= done:
-            yield _drop_blank_rows(block)
+            yield block
 
 
 def _arrow_cells(
