@@ -387,7 +387,13 @@ def _read_csv(
 
     text_columns = _text_columns(text, delimiter, header)
     raw, encoding = _parse_csv(
-        path, encoding, delimiter, header, max_rows, text_columns
+        path,
+        encoding,
+        delimiter,
+        header,
+        max_rows,
+        text_columns,
+        ascii_start=text.isascii(),
     )
     frame, placeholders, unparsed, distinct = _finish(raw, header, delimiter, max_rows)
     if frame.shape[1] == 1:
@@ -439,6 +445,8 @@ def _parse_csv(
     header: _Header,
     max_rows: int | None,
     text_columns: list[str],
+    *,
+    ascii_start: bool,
 ) -> tuple[pd.DataFrame, str]:
     options = {
         "sep": delimiter,
@@ -454,7 +462,9 @@ def _parse_csv(
     try:
         return _read_csv_quietly(path, encoding, options), encoding
     except UnicodeDecodeError:
-        fallback = "cp1252" if encoding == "utf-8" else encoding
+        # A start in plain ASCII says nothing of the encoding; one with UTF-8
+        # accents does, and Windows-1252 would garble each of them.
+        fallback = "cp1252" if encoding == "utf-8" and ascii_start else encoding
         # Known limit: a byte that does not fit the encoding seen in the first
         # 64 KB is read as '\ufffd' (or the file as Windows-1252 if the start
         # was plain ASCII); such cells show a replacement mark.

@@ -381,6 +381,23 @@ def test_cells_line_up_past_a_late_line_arrow_cannot_read(
     assert cells["source"].iloc[-1] == "Source 59"
 
 
+def test_a_late_bad_byte_in_accented_utf8_spoils_only_its_own_cell(
+    tmp_path, monkeypatch
+):
+    # The byte lies past the sample the encoding is detected from.
+    monkeypatch.setattr(reading, "SAMPLE_BYTES", 512)
+    lines = ["id,city", "1,São Paulo"] + [f"{i},Pune" for i in range(2, 200)]
+    content = "\n".join(lines).encode() + b"\n200,N\xe9goce\n"
+    path = write(tmp_path, content)
+
+    result = read_table(path)
+    cells = pd.concat(read_cells(path, ReadOptions(encoding=result.encoding)))
+
+    assert result.encoding == "utf-8"
+    assert result.frame["city"].iloc[0] == cells["city"].iloc[0] == "São Paulo"
+    assert result.frame["city"].iloc[-1] == cells["city"].iloc[-1] == "N\ufffdgoce"
+
+
 def test_cells_of_a_workbook_are_its_cells_as_text(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
