@@ -200,7 +200,7 @@ def _email_text(delivery: Delivery) -> tuple[str, str]:
     subject = f"{score.tier_name} lead: {lead} ({score.probability:.0%} to convert)"
     reasons = "\n".join(f"- {reason['text']}" for reason in score.reasons)
     link = settings.SITE_URL + reverse("routing:lead", args=[lead.pk])
-    why = reasons or "- nothing stands out"
+    why = reasons or "- no single value moves the chance by a point on its own"
     return subject, f"{subject}\n\nWhy:\n{why}\n\nLead page: {link}\n"
 
 
